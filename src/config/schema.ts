@@ -1,0 +1,131 @@
+/**
+ * The configuration schema: the one description of every setting, its default and its validation.
+ * Decoding a config file, env overrides or an embedder's value all go through `RouterConfig`.
+ */
+import { Schema } from "effect"
+
+/** The wire formats an adapter exists for. Custom providers pick one with `derives`. */
+export const ProviderKind = Schema.Literal("openai", "anthropic", "google")
+export type ProviderKind = typeof ProviderKind.Type
+
+const PositiveInt = Schema.Int.pipe(Schema.positive())
+const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
+
+export const Timeouts = Schema.Struct({
+  /** TCP/TLS connect. */
+  connectMs: Schema.optionalWith(PositiveInt, { default: () => 5_000 }),
+  /** From sending the request to the response headers (time to first byte). */
+  firstByteMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 }),
+  /** Longest silence between two body chunks of a streaming answer. */
+  idleMs: Schema.optionalWith(PositiveInt, { default: () => 60_000 }),
+  /** Whole request, all attempts included, until the response starts. */
+  totalMs: Schema.optionalWith(PositiveInt, { default: () => 120_000 })
+})
+export type Timeouts = typeof Timeouts.Type
+
+export const EndpointTimeouts = Schema.partial(Schema.Struct(Timeouts.fields).pipe(Schema.typeSchema))
+
+/** One concrete upstream: a provider plus the model id it knows. */
+export const EndpointSpec = Schema.Struct({
+  provider: Schema.NonEmptyString,
+  modelId: Schema.NonEmptyString,
+  /** Overrides the provider's key for this endpoint (literal or `${ENV_VAR}`). */
+  apiKey: Schema.optional(Schema.String),
+  /** Overrides the provider's base URL for this endpoint. */
+  apiBase: Schema.optional(Schema.String),
+  timeouts: Schema.optional(EndpointTimeouts)
+})
+export type EndpointSpec = typeof EndpointSpec.Type
+
+/** `"provider:modelId"` is accepted wherever an endpoint is expected. */
+const EndpointShorthand = Schema.TemplateLiteral(Schema.String, ":", Schema.String).pipe(
+  Schema.transform(Schema.typeSchema(EndpointSpec), {
+    strict: true,
+    decode: (s) => {
+      const at = s.indexOf(":")
+      return { provider: s.slice(0, at), modelId: s.slice(at + 1) }
+    },
+    encode: (e) => `${e.provider}:${e.modelId}` as const
+  })
+)
+
+export const Endpoint = Schema.Union(EndpointSpec, EndpointShorthand)
+
+export const Strategy = Schema.Literal("priority", "load_balance")
+export type Strategy = typeof Strategy.Type
+
+export const VirtualModel = Schema.Struct({
+  strategy: Schema.optionalWith(Strategy, { default: () => "priority" as const }),
+  endpoints: Schema.NonEmptyArray(Endpoint)
+})
+export type VirtualModel = typeof VirtualModel.Type
+
+export const ProviderSpec = Schema.Struct({
+  /** Wire format of a custom provider; built-ins know their own. */
+  derives: Schema.optional(ProviderKind),
+  apiBase: Schema.optional(Schema.String),
+  /** Literal key or `"${ENV_VAR}"`. */
+  apiKey: Schema.optional(Schema.String),
+  /** `<envPrefix>_API_KEY` is read from the environment / `.env`. */
+  envPrefix: Schema.optional(Schema.String.pipe(Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]*$/))),
+  /** A local server that needs no key (Ollama, vLLM without auth). */
+  requiresKey: Schema.optional(Schema.Boolean),
+  /** Extra headers sent to this provider on every call. */
+  headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  /** `false` removes a built-in provider from routing even when its key is present. */
+  enabled: Schema.optional(Schema.Boolean)
+})
+export type ProviderSpec = typeof ProviderSpec.Type
+
+export const Category = Schema.Literal("simple", "coding", "reasoning", "vision")
+export type Category = typeof Category.Type
+
+export const Categories = Schema.Struct({
+  simple: Schema.optional(Schema.Array(Endpoint)),
+  coding: Schema.optional(Schema.Array(Endpoint)),
+  reasoning: Schema.optional(Schema.Array(Endpoint)),
+  vision: Schema.optional(Schema.Array(Endpoint))
+})
+export type Categories = typeof Categories.Type
+
+export const Retry = Schema.Struct({
+  /** Upper bound on upstream calls for one client request, failovers included. */
+  maxAttempts: Schema.optionalWith(PositiveInt, { default: () => 6 }),
+  /** Retries on the same endpoint after a transient failure (5xx, reset) before failing over. */
+  sameEndpointRetries: Schema.optionalWith(NonNegativeInt, { default: () => 1 }),
+  /** Base backoff before a same-endpoint retry (exponential with jitter). */
+  backoffMs: Schema.optionalWith(NonNegativeInt, { default: () => 200 }),
+  /** A 429 whose Retry-After is at most this is waited out on the same endpoint; longer fails over. */
+  maxRetryAfterMs: Schema.optionalWith(NonNegativeInt, { default: () => 5_000 })
+})
+export type Retry = typeof Retry.Type
+
+export const RouterConfig = Schema.Struct({
+  host: Schema.optionalWith(Schema.NonEmptyString, { default: () => "127.0.0.1" }),
+  port: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 65535)), { default: () => 8787 }),
+  /** Where `.env`, keys and state live. Default `~/.openclaw/llmrouter`. */
+  dataDir: Schema.optional(Schema.String),
+  maxBodyBytes: Schema.optionalWith(PositiveInt, { default: () => 10 * 1024 * 1024 }),
+  providers: Schema.optionalWith(Schema.Record({ key: Schema.String, value: ProviderSpec }), {
+    default: () => ({})
+  }),
+  models: Schema.optionalWith(Schema.Record({ key: Schema.String, value: VirtualModel }), {
+    default: () => ({})
+  }),
+  categories: Schema.optionalWith(Categories, { default: () => ({}) }),
+  timeouts: Schema.optionalWith(Timeouts, { default: () => Schema.decodeSync(Timeouts)({}) }),
+  retry: Schema.optionalWith(Retry, { default: () => Schema.decodeSync(Retry)({}) }),
+  /** Browser origins allowed to call the router (CORS). Empty: browsers are refused. */
+  corsOrigins: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
+  /** Extra Host header names accepted besides localhost and the listen address. */
+  allowedHosts: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
+  /** When non-empty, `Authorization: Bearer <key>` must match one of these. */
+  accessKeys: Schema.optionalWith(Schema.Array(Schema.NonEmptyString), { default: () => [] }),
+  logLevel: Schema.optionalWith(Schema.Literal("debug", "info", "warn", "error", "none"), {
+    default: () => "info" as const
+  }),
+  /** How long `serve` waits for in-flight requests on SIGINT/SIGTERM. */
+  shutdownGraceMs: Schema.optionalWith(NonNegativeInt, { default: () => 10_000 })
+})
+export type RouterConfig = typeof RouterConfig.Type
+export type RouterConfigInput = typeof RouterConfig.Encoded

@@ -1,0 +1,70 @@
+/**
+ * The contract between the Router and a wire format. An adapter turns the client's OpenAI chat
+ * request into one upstream HTTP request, and the upstream's answer back into OpenAI's format.
+ * It is pure: transport, timeouts, retries and failover belong to the Router.
+ */
+import type { Either, Redacted } from "effect"
+import type { ProviderKind, Timeouts } from "../config/schema.js"
+import type { InvalidRequest } from "../errors/request.js"
+import type { StreamBroken, UpstreamError } from "../errors/upstream.js"
+
+/** A concrete, routable upstream: provider + model id + where and how to call it. */
+export interface ResolvedEndpoint {
+  /** `provider:modelId`, as shown in `x-llmrouter-model` and logs. */
+  readonly id: string
+  readonly provider: string
+  readonly kind: ProviderKind
+  readonly modelId: string
+  /** Base URL without a trailing slash, e.g. `https://api.openai.com/v1`. */
+  readonly apiBase: string
+  readonly apiKey: Redacted.Redacted<string> | undefined
+  readonly headers: Readonly<Record<string, string>>
+  readonly timeouts: Timeouts
+}
+
+/** The client's request, parsed once. `body` is never mutated: adapters build new objects. */
+export interface ChatRequest {
+  readonly body: Readonly<Record<string, unknown>>
+  /** The model name the client asked for (logical, virtual or `provider:model`). */
+  readonly model: string
+  readonly stream: boolean
+}
+
+export interface UpstreamRequest {
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/**
+ * Incremental translation of a streaming body into OpenAI SSE (`data: {chunk}\n\n` …
+ * `data: [DONE]\n\n`). One instance per attempt; chunks may split events anywhere.
+ */
+export interface StreamTranslator {
+  /** Feed one upstream chunk; returns OpenAI SSE to forward now (empty when nothing is complete yet). */
+  push(chunk: Buffer): Buffer | string
+  /** Set once the upstream reported a failure inside the stream (e.g. an `error` event). */
+  readonly failure: StreamBroken | undefined
+  /** The upstream body ended: what is left to forward, and whether the answer was complete. */
+  end(): { readonly output: Buffer | string; readonly complete: boolean }
+}
+
+export interface Adapter {
+  readonly kind: ProviderKind
+  /** Fails with `InvalidRequest` for what this wire format cannot express (never silently dropped). */
+  readonly buildRequest: (endpoint: ResolvedEndpoint, request: ChatRequest) => Either.Either<UpstreamRequest, InvalidRequest>
+  /** A non-2xx answer, its body already read (bounded), as a tagged error. */
+  readonly parseError: (
+    endpoint: ResolvedEndpoint,
+    status: number,
+    headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>,
+    body: string
+  ) => UpstreamError
+  /** A complete 2xx non-streaming body → an OpenAI `chat.completion` JSON document. */
+  readonly translateResponse: (
+    endpoint: ResolvedEndpoint,
+    request: ChatRequest,
+    body: Buffer
+  ) => Either.Either<Buffer | string, StreamBroken>
+  readonly streamTranslator: (endpoint: ResolvedEndpoint, request: ChatRequest) => StreamTranslator
+}

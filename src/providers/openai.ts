@@ -1,0 +1,60 @@
+/**
+ * The OpenAI-compatible adapter: serves `openai`, `openrouter` and every provider that
+ * `derives: "openai"`. The request is the client's own, with only `model` replaced; answers pass
+ * through byte for byte.
+ */
+import { Either, Redacted, Schema } from "effect"
+import { StreamBroken } from "../errors/upstream.js"
+import type { Adapter, ResolvedEndpoint, StreamTranslator } from "./Adapter.js"
+import { classifyHttpError } from "./httpErrors.js"
+import { SseWatcher } from "./sse.js"
+
+/** The least a chat completion must have for the client to make sense of it. */
+const Completion = Schema.Struct({ choices: Schema.Array(Schema.Unknown) })
+const decodeCompletion = Schema.decodeUnknownEither(Completion)
+
+export const authHeaders = (endpoint: ResolvedEndpoint): Record<string, string> =>
+  endpoint.apiKey === undefined ? {} : { authorization: `Bearer ${Redacted.value(endpoint.apiKey)}` }
+
+export const OpenAiAdapter: Adapter = {
+  kind: "openai",
+  buildRequest: (endpoint, request) =>
+    Either.right({
+      url: `${endpoint.apiBase}/chat/completions`,
+      headers: {
+        "content-type": "application/json",
+        accept: request.stream ? "text/event-stream" : "application/json",
+        ...endpoint.headers,
+        ...authHeaders(endpoint)
+      },
+      body: JSON.stringify({ ...request.body, model: endpoint.modelId })
+    }),
+  parseError: classifyHttpError,
+  translateResponse: (endpoint, _request, body) => {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(body.toString("utf8"))
+    } catch {
+      return Either.left(malformed(endpoint.id, "a body that is not JSON"))
+    }
+    return Either.isRight(decodeCompletion(parsed))
+      ? Either.right(body)
+      : Either.left(malformed(endpoint.id, "JSON without `choices`"))
+  },
+  streamTranslator: (): StreamTranslator => {
+    const watcher = new SseWatcher()
+    return {
+      push: (chunk) => {
+        watcher.observe(chunk)
+        return chunk
+      },
+      get failure() {
+        return undefined
+      },
+      end: () => ({ output: "", complete: watcher.done && !watcher.sawError })
+    }
+  }
+}
+
+const malformed = (endpoint: string, what: string) =>
+  new StreamBroken({ endpoint, message: `${endpoint} answered 200 with ${what}` })
