@@ -23,7 +23,7 @@ export const Timeouts = Schema.Struct({
 })
 export type Timeouts = typeof Timeouts.Type
 
-export const EndpointTimeouts = Schema.partial(Schema.Struct(Timeouts.fields).pipe(Schema.typeSchema))
+export const EndpointTimeouts = Schema.partialWith(Schema.typeSchema(Timeouts), { exact: true })
 
 /** One concrete upstream: a provider plus the model id it knows. */
 export const EndpointSpec = Schema.Struct({

@@ -1,0 +1,31 @@
+/**
+ * The one place where layers are composed. `RouterLive` is the router without HTTP (call
+ * `Router.handle` directly); `ServerLive` adds the HTTP server.
+ */
+import { Layer } from "effect"
+import * as Config from "./Config.js"
+import type { ConfigSources } from "./config/load.js"
+import type { RouterConfigInput } from "./config/schema.js"
+import * as ProviderPool from "./ProviderPool.js"
+import * as Router from "./Router.js"
+import * as Server from "./Server.js"
+import * as UpstreamClient from "./transport/UpstreamClient.js"
+
+/** Router, ProviderPool and the upstream client, given a `Config`. */
+export const RouterLive = Router.layer.pipe(
+  Layer.provideMerge(Layer.merge(ProviderPool.layer, UpstreamClient.layer))
+)
+
+/** The HTTP server on top of `RouterLive`, given a `Config`. */
+export const ServerLive = Server.layer.pipe(Layer.provideMerge(RouterLive))
+
+/** Everything, from files and env (what `llmrouter serve` runs). */
+export const fromSources = (sources: ConfigSources) => ServerLive.pipe(Layer.provideMerge(Config.layer(sources)))
+
+/** Everything, from a config value in code (embedding). `env` is where provider keys are read. */
+export const fromConfig = (input: RouterConfigInput, options?: Config.FromValueOptions) =>
+  ServerLive.pipe(Layer.provideMerge(Config.layerFromValue(input, options)))
+
+/** The router without HTTP, from a config value. */
+export const routerFromConfig = (input: RouterConfigInput, options?: Config.FromValueOptions) =>
+  RouterLive.pipe(Layer.provideMerge(Config.layerFromValue(input, options)))

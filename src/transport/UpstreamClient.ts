@@ -1,0 +1,99 @@
+/**
+ * The `UpstreamClient` service: one keep-alive undici pool for all upstream calls. Effect owns the
+ * call (interruption aborts it, errors are tagged); undici owns the bytes, so a streamed answer is
+ * a Node `Readable` with no per-chunk Effect cost (DESIGN.md, pitfalls).
+ */
+import { Context, Effect, Layer } from "effect"
+import type { Readable } from "node:stream"
+import { Agent } from "undici"
+import { Config } from "../Config.js"
+import { ConnectionFailed, Timeout } from "../errors/upstream.js"
+import type { ResolvedEndpoint, UpstreamRequest } from "../providers/Adapter.js"
+
+export interface UpstreamResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  /** Must be consumed or destroyed by whoever receives it. */
+  readonly body: Readable
+}
+
+export interface UpstreamClientService {
+  /** Resolves when the response headers arrive (bounded by the endpoint's `firstByteMs`). */
+  readonly send: (
+    endpoint: ResolvedEndpoint,
+    request: UpstreamRequest
+  ) => Effect.Effect<UpstreamResponse, ConnectionFailed | Timeout>
+}
+
+export class UpstreamClient extends Context.Tag("llmrouter/UpstreamClient")<UpstreamClient, UpstreamClientService>() {}
+
+export const make = Effect.gen(function*() {
+  const { config } = yield* Config
+  const agent = yield* Effect.acquireRelease(
+    Effect.sync(() =>
+      new Agent({
+        connections: 256,
+        keepAliveTimeout: 30_000,
+        connect: { timeout: config.timeouts.connectMs },
+        // Product deadlines are set per request; these are only the fallbacks.
+        headersTimeout: config.timeouts.firstByteMs,
+        bodyTimeout: config.timeouts.idleMs
+      })
+    ),
+    (agent) => Effect.promise(() => agent.destroy())
+  )
+
+  const send: UpstreamClientService["send"] = (endpoint, request) =>
+    Effect.async<UpstreamResponse, ConnectionFailed | Timeout>((resume) => {
+      const controller = new AbortController()
+      const url = new URL(request.url)
+      agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+        signal: controller.signal,
+        headersTimeout: endpoint.timeouts.firstByteMs,
+        bodyTimeout: endpoint.timeouts.idleMs
+      }).then(
+        (response) => resume(Effect.succeed({ status: response.statusCode, headers: response.headers, body: response.body })),
+        (error: unknown) => resume(Effect.fail(transportError(endpoint, error)))
+      )
+      return Effect.sync(() => controller.abort())
+    })
+
+  return UpstreamClient.of({ send })
+})
+
+export const layer = Layer.scoped(UpstreamClient, make)
+
+/** undici's error codes → tagged errors. The key and the body never appear in the message. */
+export const transportError = (endpoint: ResolvedEndpoint, error: unknown): ConnectionFailed | Timeout => {
+  const code = errorCode(error)
+  const common = { endpoint: endpoint.id }
+  switch (code) {
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return new Timeout({ ...common, phase: "connect", message: `connecting to ${endpoint.id} timed out after ${endpoint.timeouts.connectMs} ms` })
+    case "UND_ERR_HEADERS_TIMEOUT":
+      return new Timeout({ ...common, phase: "first-byte", message: `${endpoint.id} sent no response within ${endpoint.timeouts.firstByteMs} ms` })
+    case "UND_ERR_BODY_TIMEOUT":
+      return new Timeout({ ...common, phase: "idle", message: `${endpoint.id} went silent for ${endpoint.timeouts.idleMs} ms` })
+    default:
+      return new ConnectionFailed({
+        ...common,
+        message: `connection to ${endpoint.id} failed: ${code ?? describe(error)}`,
+        ...(code === undefined ? {} : { code })
+      })
+  }
+}
+
+const errorCode = (error: unknown): string | undefined => {
+  if (typeof error !== "object" || error === null) return undefined
+  const code = (error as { code?: unknown }).code
+  if (typeof code === "string") return code
+  const cause = (error as { cause?: unknown }).cause
+  return cause === undefined ? undefined : errorCode(cause)
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
