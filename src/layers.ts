@@ -4,7 +4,7 @@
  */
 import { Layer } from "effect"
 import * as Config from "./Config.js"
-import type { ConfigSources } from "./config/load.js"
+import type { ConfigSources, LoadedConfig } from "./config/load.js"
 import type { RouterConfigInput } from "./config/schema.js"
 import * as ProviderPool from "./ProviderPool.js"
 import * as Router from "./Router.js"
@@ -19,8 +19,11 @@ export const RouterLive = Router.layer.pipe(
 /** The HTTP server on top of `RouterLive`, given a `Config`. */
 export const ServerLive = Server.layer.pipe(Layer.provideMerge(RouterLive))
 
-/** Everything, from files and env (what `llmrouter serve` runs). */
+/** Everything, from files and env. */
 export const fromSources = (sources: ConfigSources) => ServerLive.pipe(Layer.provideMerge(Config.layer(sources)))
+
+/** Everything, from an already loaded configuration (what `llmrouter serve` runs). */
+export const fromLoaded = (loaded: LoadedConfig) => ServerLive.pipe(Layer.provideMerge(Layer.succeed(Config.Config, loaded)))
 
 /** Everything, from a config value in code (embedding). `env` is where provider keys are read. */
 export const fromConfig = (input: RouterConfigInput, options?: Config.FromValueOptions) =>

@@ -1,0 +1,18 @@
+/** Flag parsing shared by the subcommands: strict, so a typo is an error and not a silent default. */
+import { parseArgs, type ParseArgsConfig } from "node:util"
+
+export class UsageError extends Error {}
+
+export const parse = <const O extends NonNullable<ParseArgsConfig["options"]>>(argv: ReadonlyArray<string>, options: O) => {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
+export const portFlag = (value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port: expected a port number, got "${value}"`)
+  return Number(value)
+}

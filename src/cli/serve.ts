@@ -1,0 +1,85 @@
+/**
+ * `llmrouter serve`: load the config, start the server, print where it listens and what it can
+ * route, and stop gracefully on SIGINT/SIGTERM (in-flight answers get `shutdownGraceMs`).
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect, Layer, Logger, LogLevel } from "effect"
+import { homedir } from "node:os"
+import { loadConfig } from "../config/load.js"
+import { fromLoaded } from "../layers.js"
+import { ProviderPool } from "../ProviderPool.js"
+import { Server } from "../Server.js"
+import { parse, portFlag } from "./args.js"
+import { describeRoutes } from "./describe.js"
+
+export const serve = (argv: ReadonlyArray<string>) => {
+  const { values } = parse(argv, {
+    config: { type: "string" },
+    host: { type: "string" },
+    port: { type: "string" }
+  })
+  const port = portFlag(values.port)
+  const program = Effect.gen(function*() {
+    const loaded = yield* loadConfig({
+      configPath: values.config,
+      env: process.env,
+      homeDir: homedir(),
+      overrides: { ...(values.host === undefined ? {} : { host: values.host }), ...(port === undefined ? {} : { port }) }
+    })
+    yield* Effect.sync(() => boundShutdown(loaded.config.shutdownGraceMs))
+    const announce = Layer.effectDiscard(Effect.gen(function*() {
+      const server = yield* Server
+      const pool = yield* ProviderPool
+      yield* Effect.sync(() => {
+        console.log(`llmrouter listening on ${server.url} (OpenAI base URL: ${server.url}/v1)`)
+        if (loaded.file !== undefined) console.log(`config: ${loaded.file}`)
+        console.log(describeRoutes(pool))
+      })
+    }))
+    yield* Layer.launch(announce.pipe(Layer.provide(fromLoaded(loaded)))).pipe(
+      Logger.withMinimumLogLevel(logLevel(loaded.config.logLevel))
+    )
+  })
+  NodeRuntime.runMain(program.pipe(Effect.catchTags({
+    ConfigError: (error) => fail(error.message),
+    ServeError: (error) => fail(describeServeError(error.cause))
+  })), { disableErrorReporting: false })
+}
+
+/** runMain interrupts the program on a signal, which closes the server; this bounds the wait for in-flight answers. */
+const boundShutdown = (graceMs: number) => {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      console.log(`llmrouter: ${signal}, finishing in-flight requests (at most ${graceMs} ms)`)
+      setTimeout(() => process.exit(0), graceMs).unref()
+    })
+  }
+}
+
+const fail = (message: string) =>
+  Effect.sync(() => {
+    console.error(`llmrouter: ${message}`)
+    process.exitCode = 1
+  })
+
+const describeServeError = (cause: unknown) => {
+  const code = (cause as { code?: string } | undefined)?.code
+  if (code === "EADDRINUSE") return "the port is already in use (choose another with --port or \"port\" in the config)"
+  if (code === "EACCES") return "not allowed to listen on that port"
+  return `cannot listen: ${String((cause as Error | undefined)?.message ?? cause)}`
+}
+
+const logLevel = (level: string) => {
+  switch (level) {
+    case "debug":
+      return LogLevel.Debug
+    case "warn":
+      return LogLevel.Warning
+    case "error":
+      return LogLevel.Error
+    case "none":
+      return LogLevel.None
+    default:
+      return LogLevel.Info
+  }
+}
