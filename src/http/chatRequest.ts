@@ -5,6 +5,7 @@
  */
 import { HttpIncomingMessage, type HttpServerRequest } from "@effect/platform"
 import { Effect, Either, Option, ParseResult, Schema } from "effect"
+import { IncomingMessage } from "node:http"
 import { InvalidRequest, PayloadTooLarge } from "../errors/request.js"
 import type { ChatRequest } from "../providers/Adapter.js"
 
@@ -17,7 +18,8 @@ const Message = Schema.Struct({
 
 const ChatBody = Schema.Struct({
   model: Schema.NonEmptyString,
-  messages: Schema.NonEmptyArray(Message),
+  // `minItems`, not `NonEmptyArray`: an empty list is blamed on `messages`, not on a missing `messages[0]`.
+  messages: Schema.Array(Message).annotations({ identifier: "an array of messages" }).pipe(Schema.minItems(1)),
   stream: Schema.optional(Schema.NullOr(Schema.Boolean))
 })
 
@@ -30,15 +32,58 @@ export const readChatRequest = (
   Effect.gen(function*() {
     const declared = Number(request.headers["content-length"] ?? NaN)
     if (declared > maxBodyBytes) return yield* new PayloadTooLarge({ limitBytes: maxBodyBytes })
-    const bytes = yield* request.arrayBuffer.pipe(
-      HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
-      Effect.mapError((error) =>
-        String(error.cause).includes("maxBytes")
-          ? new PayloadTooLarge({ limitBytes: maxBodyBytes })
-          : new InvalidRequest({ message: "The request body could not be read.", code: "invalid_body" })
+    const bytes = request.source instanceof IncomingMessage
+      ? yield* readBounded(request.source, maxBodyBytes)
+      : yield* request.arrayBuffer.pipe(
+        HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
+        Effect.mapError((error) =>
+          String(error.cause).includes("maxBytes")
+            ? new PayloadTooLarge({ limitBytes: maxBodyBytes })
+            : unreadable()
+        )
       )
-    )
     return yield* parseChatRequest(bytes)
+  })
+
+const unreadable = () => new InvalidRequest({ message: "The request body could not be read.", code: "invalid_body" })
+
+/**
+ * The Node request body, at most `limit` bytes, collected once (no per-chunk re-concatenation).
+ * Over the limit (a chunked body has no `content-length` to refuse up front) the rest is drained,
+ * not the socket destroyed, so the client still gets its 413 — as with an unread body whose
+ * declared length was refused.
+ */
+const readBounded = (source: IncomingMessage, limit: number): Effect.Effect<Buffer, PayloadTooLarge | InvalidRequest> =>
+  Effect.async((resume) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        cleanup()
+        source.resume()
+        resume(Effect.fail(new PayloadTooLarge({ limitBytes: limit })))
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = () => {
+      cleanup()
+      resume(Effect.succeed(Buffer.concat(chunks, size)))
+    }
+    const onError = () => {
+      cleanup()
+      resume(Effect.fail(unreadable()))
+    }
+    const cleanup = () => {
+      source.off("data", onData)
+      source.off("end", onEnd)
+      source.off("error", onError)
+    }
+    source.on("data", onData)
+    source.once("end", onEnd)
+    source.once("error", onError)
+    return Effect.sync(cleanup)
   })
 
 export const parseChatRequest = (bytes: ArrayBuffer | Uint8Array): Effect.Effect<ChatRequest, InvalidRequest> => {
@@ -63,12 +108,20 @@ export const parseChatRequest = (bytes: ArrayBuffer | Uint8Array): Effect.Effect
 
 /** The first problem, named the way OpenAI names params: `messages[0].role`. */
 const fieldError = (error: ParseResult.ParseError): InvalidRequest => {
-  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const issue = issues[0]
   const param = (issue?.path ?? []).reduce<string>(
     (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`),
     ""
   )
-  const detail = issue?.message === "is missing" ? "is required" : issue?.message.replace(/^Expected/, "expected").replace(/, actual /, ", got ")
+  // A union (e.g. `role`) reports one issue per member: name them all, not just the first.
+  const samePath = issues.filter((other) => other.path.join("\u0000") === issue?.path.join("\u0000"))
+  const expected = samePath.flatMap((other) => /^Expected (.*), actual (.*)$/s.exec(other.message)?.slice(1) ?? [])
+  const detail = issue?.message === "is missing"
+    ? "is required"
+    : expected.length > 2
+    ? `expected ${expected.filter((_, i) => i % 2 === 0).join(" | ")}, got ${expected[1]}`
+    : issue?.message.replace(/^Expected/, "expected").replace(/, actual /, ", got ")
   return new InvalidRequest({
     message: `Invalid request: '${param || "body"}' ${detail ?? "is invalid"}.`,
     code: issue?.message === "is missing" ? "missing_required_parameter" : "invalid_value",
