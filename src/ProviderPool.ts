@@ -8,6 +8,7 @@ import { Context, Effect, Either, Layer } from "effect"
 import { Config } from "./Config.js"
 import { ConfigError } from "./config/errors.js"
 import type { Category, EndpointSpec, Strategy } from "./config/schema.js"
+import type { ResolvedEndpoint } from "./providers/Adapter.js"
 import { ModelNotFound } from "./errors/request.js"
 import { type Candidate, type ProviderStatus, resolveEndpoint, resolveProviders } from "./providers/resolve.js"
 import { categoryChain } from "./routing/categories.js"
@@ -30,6 +31,8 @@ export interface ProviderPoolService {
   readonly categoryRoute: (category: Category, model: string) => Route
   /** Names a client can ask for (logical and virtual models), for `/v1/models` and errors. */
   readonly modelNames: ReadonlyArray<string>
+  /** Per routable provider: the endpoints of it that routes use (for active health checks). */
+  readonly healthTargets: ReadonlyArray<{ readonly provider: string; readonly probe: ResolvedEndpoint; readonly endpoints: ReadonlyArray<string> }>
 }
 
 export class ProviderPool extends Context.Tag("llmrouter/ProviderPool")<ProviderPool, ProviderPoolService>() {}
@@ -48,8 +51,8 @@ export const make = Effect.gen(function*() {
   if (problems.length + unknown.length > 0) {
     return yield* new ConfigError({ message: `Invalid configuration:\n  ${[...problems, ...unknown].join("\n  ")}` })
   }
-  const toCandidates = (specs: ReadonlyArray<EndpointSpec>) =>
-    specs.map((spec) => resolveEndpoint(spec, providers, config, env))
+  const toCandidates = (specs: ReadonlyArray<EndpointSpec>, category?: Category) =>
+    specs.map((spec) => resolveEndpoint(spec, providers, config, env, category))
   const virtual = new Map(
     Object.entries(config.models).map(([name, model]) => [name, {
       strategy: model.strategy,
@@ -57,7 +60,7 @@ export const make = Effect.gen(function*() {
     }])
   )
   const categoryRoutes = new Map(
-    CATEGORIES.map((category) => [category, toCandidates(categoryChain(category, config, providers))])
+    CATEGORIES.map((category) => [category, toCandidates(categoryChain(category, config, providers), category)])
   )
   const modelNames = [
     ...(["auto", ...CATEGORIES] as const).map(logicalModelName),
@@ -85,7 +88,15 @@ export const make = Effect.gen(function*() {
     return Either.left(new ModelNotFound({ model, available: modelNames }))
   }
 
+  const routed = [...virtual.values()].flatMap((v) => v.candidates).concat([...categoryRoutes.values()].flat())
+  const healthTargets = [...providers.values()].filter((p) => p.routable).flatMap((provider) => {
+    const ids = [...new Set(routed.flatMap((c) => (c._tag === "Ready" && c.endpoint.provider === provider.name ? [c.endpoint.id] : [])))]
+    const probe = resolveEndpoint({ provider: provider.name, modelId: "health-check" }, providers, config, env)
+    return probe._tag === "Ready" ? [{ provider: provider.name, probe: probe.endpoint, endpoints: ids }] : []
+  })
+
   return ProviderPool.of({
+    healthTargets,
     providers: [...providers.values()].map(({ apiKey: _key, headers: _headers, ...status }) => status),
     resolve,
     categoryRoute,

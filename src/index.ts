@@ -12,6 +12,8 @@ export type { Category, EndpointSpec, ProviderKind, RouterConfig, RouterConfigIn
 export { ProviderPool, layer as providerPoolLayer } from "./ProviderPool.js"
 export type { ProviderPoolService, Route, RouteTarget } from "./ProviderPool.js"
 export { Router, layer as routerLayer } from "./Router.js"
+export { Classifier, classifyRequest, classifyText, layer as classifierLayer } from "./Classifier.js"
+export type { Decision as ClassifierDecision } from "./Classifier.js"
 export type { RouterError, RouterResponse, RouterService } from "./Router.js"
 export { Server, layer as serverLayer } from "./Server.js"
 export type { ServerInfo } from "./Server.js"
@@ -23,7 +25,7 @@ export { parseChatRequest } from "./http/chatRequest.js"
 export { answerStream } from "./routing/answerStream.js"
 
 export type { Adapter, ChatRequest, ResolvedEndpoint, StreamTranslator, UpstreamRequest } from "./providers/Adapter.js"
-export type { Answer } from "./routing/attempt.js"
+export type { Answer } from "./Router.js"
 
 export * from "./errors/request.js"
 export * from "./errors/routing.js"

@@ -3,17 +3,26 @@
  * `Router.handle` directly); `ServerLive` adds the HTTP server.
  */
 import { Layer } from "effect"
+import * as Classifier from "./Classifier.js"
 import * as Config from "./Config.js"
+import * as ActiveChecks from "./health/activeChecks.js"
+import * as Health from "./Health.js"
+import * as Payments from "./Payments.js"
 import type { ConfigSources, LoadedConfig } from "./config/load.js"
 import type { RouterConfigInput } from "./config/schema.js"
 import * as ProviderPool from "./ProviderPool.js"
 import * as Router from "./Router.js"
 import * as Server from "./Server.js"
 import * as UpstreamClient from "./transport/UpstreamClient.js"
+import * as Wallet from "./Wallet.js"
 
-/** Router, ProviderPool and the upstream client, given a `Config`. */
-export const RouterLive = Router.layer.pipe(
-  Layer.provideMerge(Layer.merge(ProviderPool.layer, UpstreamClient.layer))
+/**
+ * Router, ProviderPool, Health (with its active checks), Classifier and the upstream client, given
+ * a `Config`.
+ */
+export const RouterLive = Layer.mergeAll(Router.layer, ActiveChecks.layer).pipe(
+  Layer.provideMerge(Layer.mergeAll(ProviderPool.layer, UpstreamClient.layer, Health.layer, Classifier.layer)),
+  Layer.provideMerge(Payments.layer.pipe(Layer.provideMerge(Wallet.layer)))
 )
 
 /** The HTTP server on top of `RouterLive`, given a `Config`. */

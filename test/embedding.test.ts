@@ -13,7 +13,7 @@ afterEach(() => upstream?.close())
 
 const config = (url: string) =>
   routerFromConfig(
-    { dataDir: "/nonexistent-llmrouter-test", providers: { openai: { apiBase: url } }, models: { fast: { endpoints: ["openai:gpt-4o-mini"] } } },
+    { dataDir: "/nonexistent-llmrouter-test", healthCheckIntervalMs: 0, providers: { openai: { apiBase: url } }, models: { fast: { endpoints: ["openai:gpt-4o-mini"] } } },
     { env: { OPENAI_API_KEY: "sk-embedded" } }
   )
 
@@ -29,7 +29,7 @@ describe("embedding", () => {
       })))
       const response = yield* router.handle(request)
       const bytes = yield* Stream.runCollect(answerStream(response))
-      return { model: response.endpoint.id, text: Buffer.concat([...bytes]).toString("utf8") }
+      return { model: response.endpoint?.id, text: Buffer.concat([...bytes]).toString("utf8") }
     })
     const result = await Effect.runPromise(program.pipe(Effect.provide(config(upstream.url)), Effect.scoped))
     expect(result.model).toBe("openai:gpt-4o-mini")

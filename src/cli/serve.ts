@@ -3,7 +3,7 @@
  * route, and stop gracefully on SIGINT/SIGTERM (in-flight answers get `shutdownGraceMs`).
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer, Logger, LogLevel } from "effect"
+import { Effect, Layer } from "effect"
 import { homedir } from "node:os"
 import { loadConfig } from "../config/load.js"
 import { fromLoaded } from "../layers.js"
@@ -36,9 +36,7 @@ export const serve = (argv: ReadonlyArray<string>) => {
         console.log(describeRoutes(pool))
       })
     }))
-    yield* Layer.launch(announce.pipe(Layer.provide(fromLoaded(loaded)))).pipe(
-      Logger.withMinimumLogLevel(logLevel(loaded.config.logLevel))
-    )
+    yield* Layer.launch(announce.pipe(Layer.provide(fromLoaded(loaded))))
   })
   NodeRuntime.runMain(program.pipe(Effect.catchTags({
     ConfigError: (error) => fail(error.message),
@@ -67,19 +65,4 @@ const describeServeError = (cause: unknown) => {
   if (code === "EADDRINUSE") return "the port is already in use (choose another with --port or \"port\" in the config)"
   if (code === "EACCES") return "not allowed to listen on that port"
   return `cannot listen: ${String((cause as Error | undefined)?.message ?? cause)}`
-}
-
-const logLevel = (level: string) => {
-  switch (level) {
-    case "debug":
-      return LogLevel.Debug
-    case "warn":
-      return LogLevel.Warning
-    case "error":
-      return LogLevel.Error
-    case "none":
-      return LogLevel.None
-    default:
-      return LogLevel.Info
-  }
 }

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises"
 import * as Path from "node:path"
 import { parseDotenv } from "./dotenv.js"
 import { ConfigError, formatParseError } from "./errors.js"
+import { withPaymentEnvAliases } from "./payments.js"
 import { RouterConfig, type RouterConfigInput } from "./schema.js"
 
 export interface ConfigSources {
@@ -41,7 +42,7 @@ export const loadConfig = (sources: ConfigSources): Effect.Effect<LoadedConfig, 
       ...(yield* envOverrides(env)),
       ...definedOnly(sources.overrides ?? {})
     }
-    const config = yield* decodeConfig(input, fromFile?.path ?? "configuration")
+    const config = yield* decodeConfig(withPaymentEnvAliases(input, env), fromFile?.path ?? "configuration")
     const dataDir = config.dataDir ?? earlyDataDir
     const dotenv = yield* readDotenv(Path.join(dataDir, ".env"))
     return { config, dataDir, env: { ...dotenv, ...definedStrings(env) }, file: fromFile?.path }

@@ -3,6 +3,7 @@
  * Decoding a config file, env overrides or an embedder's value all go through `RouterConfig`.
  */
 import { Schema } from "effect"
+import { PaymentsConfig, WalletConfig } from "./payments.js"
 
 /** The wire formats an adapter exists for. Custom providers pick one with `derives`. */
 export const ProviderKind = Schema.Literal("openai", "anthropic", "google")
@@ -14,18 +15,25 @@ const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
 export const Timeouts = Schema.Struct({
   /** TCP/TLS connect. */
   connectMs: Schema.optionalWith(PositiveInt, { default: () => 5_000 }),
-  /** From sending the request to the response headers (time to first byte). */
-  firstByteMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 }),
-  /** Longest silence between two body chunks of a streaming answer. */
-  idleMs: Schema.optionalWith(PositiveInt, { default: () => 60_000 }),
-  /** Whole request, all attempts included, until the response starts. */
-  totalMs: Schema.optionalWith(PositiveInt, { default: () => 120_000 })
+  /** Streaming: request sent → first content (not just headers or keep-alives). Then: fail over. */
+  firstTokenMs: Schema.optionalWith(PositiveInt, { default: () => 10_000 }),
+  /** Streaming: longest silence between content chunks once the answer started. Then: continue elsewhere. */
+  idleMs: Schema.optionalWith(PositiveInt, { default: () => 15_000 }),
+  /** Non-streaming: one attempt's whole answer. */
+  responseMs: Schema.optionalWith(PositiveInt, { default: () => 120_000 }),
+  /** One client request, all attempts and the whole stream included. */
+  totalMs: Schema.optionalWith(PositiveInt, { default: () => 600_000 }),
+  /** Streaming: while waiting for the first token, send an SSE comment this often (0: never). */
+  keepAliveMs: Schema.optionalWith(NonNegativeInt, { default: () => 5_000 })
 })
 export type Timeouts = typeof Timeouts.Type
 
 export const EndpointTimeouts = Schema.partialWith(Schema.typeSchema(Timeouts), { exact: true })
 
 /** One concrete upstream: a provider plus the model id it knows. */
+/** Longer budgets for reasoning models, which think before their first token. */
+const defaultCategoryTimeouts = () => ({ reasoning: { firstTokenMs: 60_000, idleMs: 60_000, responseMs: 300_000 } })
+
 export const EndpointSpec = Schema.Struct({
   provider: Schema.NonEmptyString,
   modelId: Schema.NonEmptyString,
@@ -72,6 +80,11 @@ export const ProviderSpec = Schema.Struct({
   requiresKey: Schema.optional(Schema.Boolean),
   /** Extra headers sent to this provider on every call. */
   headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  /**
+   * How a stream cut mid-answer is continued on this provider: `prefill` (send the delivered text as
+   * an assistant message to continue from) or `restart` (ask again, forward only the new part).
+   */
+  continuation: Schema.optional(Schema.Literal("prefill", "restart")),
   /** `false` removes a built-in provider from routing even when its key is present. */
   enabled: Schema.optional(Schema.Boolean)
 })
@@ -100,6 +113,20 @@ export const Retry = Schema.Struct({
 })
 export type Retry = typeof Retry.Type
 
+export const Breaker = Schema.Struct({
+  /** Consecutive failures that open an endpoint's breaker. */
+  failureThreshold: Schema.optionalWith(PositiveInt, { default: () => 5 }),
+  /** Failure ratio over the last `windowSize` calls that opens it (after `minRequests` calls). */
+  errorRatio: Schema.optionalWith(Schema.Number.pipe(Schema.between(0, 1)), { default: () => 0.5 }),
+  windowSize: Schema.optionalWith(PositiveInt, { default: () => 20 }),
+  minRequests: Schema.optionalWith(PositiveInt, { default: () => 10 }),
+  /** How long an open breaker skips its endpoint before one probe (doubles on a failed probe). */
+  cooldownMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 }),
+  /** Bound on cooldowns, including a 429's Retry-After. */
+  maxCooldownMs: Schema.optionalWith(PositiveInt, { default: () => 300_000 })
+})
+export type Breaker = typeof Breaker.Type
+
 export const RouterConfig = Schema.Struct({
   host: Schema.optionalWith(Schema.NonEmptyString, { default: () => "127.0.0.1" }),
   port: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 65535)), { default: () => 8787 }),
@@ -114,7 +141,30 @@ export const RouterConfig = Schema.Struct({
   }),
   categories: Schema.optionalWith(Categories, { default: () => ({}) }),
   timeouts: Schema.optionalWith(Timeouts, { default: () => Schema.decodeSync(Timeouts)({}) }),
+  /** Per-category overrides of `timeouts` (default: longer budgets for `reasoning`). */
+  categoryTimeouts: Schema.optionalWith(
+    Schema.partialWith(Schema.Struct({
+      simple: EndpointTimeouts,
+      coding: EndpointTimeouts,
+      reasoning: EndpointTimeouts,
+      vision: EndpointTimeouts
+    }), { exact: true }),
+    { default: defaultCategoryTimeouts }
+  ),
+  /** `llmrouter/auto`: below `minConfidence` the classifier's choice is replaced by `fallbackCategory`. */
+  auto: Schema.optionalWith(
+    Schema.Struct({
+      minConfidence: Schema.optionalWith(Schema.Number.pipe(Schema.between(0, 1)), { default: () => 0.35 }),
+      fallbackCategory: Schema.optionalWith(Category, { default: () => "coding" as const })
+    }),
+    { default: () => ({ minConfidence: 0.35, fallbackCategory: "coding" as const }) }
+  ),
+  /** Fail over when a provider refuses a prompt on content-policy grounds (default: return the refusal). */
+  failoverOnContentFilter: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   retry: Schema.optionalWith(Retry, { default: () => Schema.decodeSync(Retry)({}) }),
+  breaker: Schema.optionalWith(Breaker, { default: () => Schema.decodeSync(Breaker)({}) }),
+  /** Active provider checks (a models listing, never billed); 0 disables them. */
+  healthCheckIntervalMs: Schema.optionalWith(NonNegativeInt, { default: () => 30_000 }),
   /** Browser origins allowed to call the router (CORS). Empty: browsers are refused. */
   corsOrigins: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** Extra Host header names accepted besides localhost and the listen address. */
@@ -125,7 +175,11 @@ export const RouterConfig = Schema.Struct({
     default: () => "info" as const
   }),
   /** How long `serve` waits for in-flight requests on SIGINT/SIGTERM. */
-  shutdownGraceMs: Schema.optionalWith(NonNegativeInt, { default: () => 10_000 })
+  shutdownGraceMs: Schema.optionalWith(NonNegativeInt, { default: () => 10_000 }),
+  /** The router's own wallet (x402): network and balance RPC. */
+  wallet: Schema.optionalWith(WalletConfig, { default: () => Schema.decodeSync(WalletConfig)({}) }),
+  /** x402 payments: caps, allowlist, authorization lifetime. */
+  payments: Schema.optionalWith(PaymentsConfig, { default: () => Schema.decodeSync(PaymentsConfig)({}) })
 })
 export type RouterConfig = typeof RouterConfig.Type
 export type RouterConfigInput = typeof RouterConfig.Encoded

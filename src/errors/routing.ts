@@ -38,3 +38,18 @@ export class AllCandidatesFailed extends Schema.TaggedError<AllCandidatesFailed>
     return `All upstream attempts for '${this.model}' failed (${this.attempts.length}): ${tried}`
   }
 }
+
+/** An endpoint skipped because its circuit breaker is open or it is cooling down after a 429. */
+export class CircuitOpen extends Schema.TaggedError<CircuitOpen>()("CircuitOpen", {
+  endpoint: Schema.String,
+  /** `cooling`: rate-limited (healthy, busy); `open` / `half-open`: failing. */
+  state: Schema.Literal("open", "half-open", "cooling"),
+  retryAfterMs: Schema.Number
+}) {
+  override get message() {
+    const seconds = Math.ceil(this.retryAfterMs / 1000)
+    return this.state === "cooling"
+      ? `${this.endpoint} is rate-limited for another ${seconds} s`
+      : `${this.endpoint} is failing (circuit ${this.state}); next probe in ${seconds} s`
+  }
+}

@@ -35,7 +35,7 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", Common)
 /** A deadline expired: connecting, waiting for the first byte, between chunks, or overall. */
 export class Timeout extends Schema.TaggedError<Timeout>()("Timeout", {
   ...Common,
-  phase: Schema.Literal("connect", "first-byte", "idle", "total", "upstream")
+  phase: Schema.Literal("connect", "first-byte", "first-token", "idle", "total", "upstream")
 }) {}
 
 /** The connection could not be made or was reset before a response arrived. */
@@ -52,7 +52,9 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   ...Common,
   status: Schema.Number,
   body: Schema.String,
-  contentType: Schema.optional(Schema.String)
+  contentType: Schema.optional(Schema.String),
+  /** What kind of refusal, when recognisable: decides whether another model may be tried. */
+  reason: Schema.optional(Schema.Literal("context_length", "content_policy"))
 }) {}
 
 /** The response broke after it started (reset, malformed, or cut before completion). */

@@ -3,17 +3,22 @@
  * Serve it with `Server.layer`, or mount it on your own `@effect/platform` server.
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect } from "effect"
+import { Cause, Effect, Logger } from "effect"
 import { Config } from "../Config.js"
+import { toLogLevel } from "../config/logLevel.js"
+import { Health } from "../Health.js"
 import { ProviderPool } from "../ProviderPool.js"
 import { Router, type RouterResponse } from "../Router.js"
 import { readChatRequest } from "./chatRequest.js"
 import { errorResponse, type HandledError, openAiError } from "./errorResponse.js"
 import { makeGuard } from "./guard.js"
+import { withIdempotencyKey } from "./idempotency.js"
+import { makeWalletRoute } from "./wallet.js"
 
 export const makeHttpApp = Effect.gen(function*() {
   const { config } = yield* Config
   const pool = yield* ProviderPool
+  const healthService = yield* Health
   const router = yield* Router
   const guard = makeGuard(config)
   const started = Math.floor(Date.now() / 1000)
@@ -21,7 +26,7 @@ export const makeHttpApp = Effect.gen(function*() {
   const chatCompletions = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const chat = yield* readChatRequest(request, config.maxBodyBytes)
-    return toHttp(yield* router.handle(chat))
+    return toHttp(yield* router.handle(yield* withIdempotencyKey(chat, request.headers)))
   })
 
   const models = Effect.succeed(
@@ -31,11 +36,15 @@ export const makeHttpApp = Effect.gen(function*() {
     })
   )
 
-  const health = Effect.sync(() => {
+  const health = Effect.map(healthService.snapshot, (snapshot) => {
     const routable = pool.providers.filter((p) => p.routable).length
     return HttpServerResponse.unsafeJson({
-      status: routable > 0 ? "ok" : "no_providers",
-      providers: pool.providers,
+      status: routable === 0 ? "no_providers" : snapshot.endpoints.some((e) => e.state === "open") ? "degraded" : "ok",
+      providers: pool.providers.map((provider) => ({
+        ...provider,
+        check: snapshot.providers.find((c) => c.provider === provider.name) ?? null,
+        endpoints: snapshot.endpoints.filter((e) => e.endpoint.startsWith(`${provider.name}:`))
+      })),
       models: pool.modelNames
     })
   })
@@ -45,31 +54,38 @@ export const makeHttpApp = Effect.gen(function*() {
     HttpRouter.post("/chat/completions", chatCompletions),
     HttpRouter.get("/v1/models", models),
     HttpRouter.get("/models", models),
-    HttpRouter.get("/health", health)
+    HttpRouter.get("/health", health),
+    HttpRouter.get("/wallet", yield* makeWalletRoute)
   )
 
-  return Effect.gen(function*() {
-    const request = yield* HttpServerRequest.HttpServerRequest
+  const respond = (request: HttpServerRequest.HttpServerRequest) =>
+    Effect.gen(function*() {
+      yield* guard.check(request.headers, { requireKey: request.url.split("?")[0] !== "/health" })
+      return request.method === "OPTIONS" ? preflight() : yield* routes
+    })
+
+  // CORS headers go on error answers too: an allowed page must be able to read why it failed.
+  return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const origin = guard.allowedOrigin(request.headers)
-    yield* guard.check(request.headers, { requireKey: request.url !== "/health" })
-    const response = request.method === "OPTIONS" ? preflight() : yield* routes
-    return origin === undefined ? response : withCors(response, origin)
-  }).pipe(
-    Effect.catchTags({
-      RouteNotFound: (error) =>
-        Effect.succeed(openAiError(404, {
-          message: `Unknown endpoint ${error.request.method} ${error.request.url}. Try POST /v1/chat/completions.`,
-          type: "invalid_request_error",
-          code: "unknown_url"
-        }))
-    }),
-    Effect.catchIf(isHandled, (error) => Effect.succeed(errorResponse(error))),
-    Effect.catchAllCause((cause) =>
-      Effect.logError("unexpected failure", cause).pipe(
-        Effect.as(openAiError(500, { message: "Internal error in llmrouter (see its log).", type: "server_error", code: "internal_error" }))
-      )
+    return respond(request).pipe(
+      Effect.catchTags({
+        RouteNotFound: (error) =>
+          Effect.succeed(openAiError(404, {
+            message: `Unknown endpoint ${error.request.method} ${error.request.url}. Try POST /v1/chat/completions.`,
+            type: "invalid_request_error",
+            code: "unknown_url"
+          }))
+      }),
+      Effect.catchIf(isHandled, (error) => Effect.succeed(errorResponse(error))),
+      Effect.catchAllCause((cause) =>
+        // A client that hung up interrupts its request: nothing unexpected, nobody to answer.
+        (Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("unexpected failure", cause)).pipe(
+          Effect.as(openAiError(500, { message: "Internal error in llmrouter (see its log).", type: "server_error", code: "internal_error" }))
+        )
+      ),
+      Effect.map((response) => (origin === undefined ? response : withCors(response, origin)))
     )
-  )
+  }).pipe(Logger.withMinimumLogLevel(toLogLevel(config.logLevel)))
 })
 
 const toHttp = (response: RouterResponse) =>
@@ -105,7 +121,7 @@ const withCors = (response: HttpServerResponse.HttpServerResponse, origin: strin
 const handledTags = new Set([
   "InvalidRequest", "PayloadTooLarge", "Forbidden", "Unauthorized", "ModelNotFound", "NoRoutableEndpoint",
   "AllCandidatesFailed", "RateLimited", "PaymentRequired", "Unavailable", "NotFound", "Timeout",
-  "ConnectionFailed", "BadRequest", "StreamBroken"
+  "ConnectionFailed", "BadRequest", "StreamBroken", "PaymentFailed"
 ])
 
 const isHandled = (error: unknown): error is HandledError =>

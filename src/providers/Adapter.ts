@@ -20,6 +20,8 @@ export interface ResolvedEndpoint {
   readonly apiKey: Redacted.Redacted<string> | undefined
   readonly headers: Readonly<Record<string, string>>
   readonly timeouts: Timeouts
+  /** How a cut stream is continued here (see `ProviderSpec.continuation`). */
+  readonly continuation: "prefill" | "restart"
 }
 
 /** The client's request, parsed once. `body` is never mutated: adapters build new objects. */
@@ -28,12 +30,20 @@ export interface ChatRequest {
   /** The model name the client asked for (logical, virtual or `provider:model`). */
   readonly model: string
   readonly stream: boolean
+  /** The client's `Idempotency-Key` header: a key already paid for (x402) is not paid again. */
+  readonly idempotencyKey?: string
 }
 
 export interface UpstreamRequest {
   readonly url: string
   readonly headers: Readonly<Record<string, string>>
   readonly body: string
+}
+
+/** A `GET` that proves a provider reachable and its key accepted. */
+export interface HealthCheckRequest {
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
 }
 
 /**
@@ -67,4 +77,6 @@ export interface Adapter {
     body: Buffer
   ) => Either.Either<Buffer | string, StreamBroken>
   readonly streamTranslator: (endpoint: ResolvedEndpoint, request: ChatRequest) => StreamTranslator
+  /** A cheap request that proves the provider is reachable and the key accepted, never billed (a models listing). */
+  readonly healthCheck: (endpoint: ResolvedEndpoint) => HealthCheckRequest
 }

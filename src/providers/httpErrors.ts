@@ -71,5 +71,27 @@ export const classifyHttpError = (
   }
   if (status >= 500) return new Unavailable({ ...common, status })
   const contentType = headerValue(headers, "content-type")
-  return new BadRequest({ ...common, status, body, ...(contentType === undefined ? {} : { contentType }) })
+  const reason = refusalReason(body)
+  return new BadRequest({
+    ...common,
+    status,
+    body,
+    ...(contentType === undefined ? {} : { contentType }),
+    ...(reason === undefined ? {} : { reason })
+  })
+}
+
+/**
+ * Context-length and content-policy refusals, as OpenAI, Anthropic, Gemini and the common
+ * OpenAI-compatible servers word them.
+ */
+export const refusalReason = (body: string): "context_length" | "content_policy" | undefined => {
+  const text = body.toLowerCase()
+  if (/context_length_exceeded|context length|maximum context|prompt is too long|too many tokens|exceeds the maximum number of tokens|input is too long/.test(text)) {
+    return "context_length"
+  }
+  if (/content_policy|content_filter|content management policy|safety system|responsible ai/.test(text)) {
+    return "content_policy"
+  }
+  return undefined
 }

@@ -41,6 +41,10 @@ export const OpenAiAdapter: Adapter = {
       ? Either.right(body)
       : Either.left(malformed(endpoint.id, "JSON without `choices`"))
   },
+  healthCheck: (endpoint) => ({
+    url: `${endpoint.apiBase}/models`,
+    headers: { accept: "application/json", ...endpoint.headers, ...authHeaders(endpoint) }
+  }),
   streamTranslator: (): StreamTranslator => {
     const watcher = new SseWatcher()
     return {

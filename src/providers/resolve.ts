@@ -4,9 +4,9 @@
  * nothing silently falls through to a provider the user did not set up.
  */
 import { Redacted } from "effect"
-import type { EndpointSpec, ProviderKind, ProviderSpec, RouterConfig } from "../config/schema.js"
+import type { Category, EndpointSpec, ProviderKind, ProviderSpec, RouterConfig } from "../config/schema.js"
 import type { ResolvedEndpoint } from "./Adapter.js"
-import { builtinProviders } from "./builtins.js"
+import { builtinProviders, defaultContinuation } from "./builtins.js"
 import { adapters } from "./registry.js"
 
 export interface ProviderStatus {
@@ -22,6 +22,7 @@ export interface ProviderStatus {
   /** Internal: the key itself. Not serialised anywhere. */
   readonly apiKey: Redacted.Redacted<string> | undefined
   readonly headers: Readonly<Record<string, string>>
+  readonly continuation: "prefill" | "restart"
 }
 
 type Env = Readonly<Record<string, string>>
@@ -50,16 +51,24 @@ export const resolveProvider = (name: string, spec: ProviderSpec | undefined, en
   const builtin = builtinProviders[name]
   const kind = spec?.derives ?? builtin?.kind
   if (kind === undefined) return `providers.${name}: a custom provider needs "derives" (openai | anthropic | google)`
-  const apiBase = (spec?.apiBase ?? builtin?.apiBase)?.replace(/\/+$/, "")
+  const envBase = builtin?.apiBaseEnv === undefined ? undefined : env[builtin.apiBaseEnv.variable]
+  const apiBase = (spec?.apiBase ?? (envBase ? builtin?.apiBaseEnv?.toApiBase(envBase) : undefined) ?? builtin?.apiBase)?.replace(/\/+$/, "")
   if (apiBase === undefined) return `providers.${name}: a custom provider needs "apiBase"`
   if (!/^https?:\/\/[^/]/.test(apiBase)) return `providers.${name}.apiBase: expected an http(s) URL, got "${apiBase}"`
-  const base = { name, kind, apiBase, builtin: builtin !== undefined, headers: spec?.headers ?? {} }
+  const base = {
+    name,
+    kind,
+    apiBase,
+    builtin: builtin !== undefined,
+    headers: spec?.headers ?? {},
+    continuation: spec?.continuation ?? builtin?.continuation ?? defaultContinuation(kind)
+  }
   const envKeys = [
     ...(builtin?.envKeys ?? []),
     ...(spec?.envPrefix !== undefined || builtin === undefined ? [`${spec?.envPrefix ?? defaultEnvPrefix(name)}_API_KEY`] : [])
   ]
   const lookup = findKey(spec, envKeys, env, `providers.${name}.apiKey`)
-  const requiresKey = spec?.requiresKey ?? true
+  const requiresKey = spec?.requiresKey ?? builtin?.requiresKey ?? true
   const refusal = spec?.enabled === false
     ? "disabled in config"
     : adapters[kind] === undefined
@@ -107,7 +116,8 @@ export const resolveEndpoint = (
   spec: EndpointSpec,
   providers: ReadonlyMap<string, ProviderStatus>,
   config: RouterConfig,
-  env: Env
+  env: Env,
+  category?: Category
 ): Candidate => {
   const id = `${spec.provider}:${spec.modelId}`
   const provider = providers.get(spec.provider)
@@ -127,7 +137,12 @@ export const resolveEndpoint = (
       apiBase: spec.apiBase?.replace(/\/+$/, "") ?? provider.apiBase,
       apiKey: override?._tag === "Found" ? override.key : provider.apiKey,
       headers: provider.headers,
-      timeouts: { ...config.timeouts, ...spec.timeouts }
+      timeouts: {
+        ...config.timeouts,
+        ...(category === undefined ? {} : config.categoryTimeouts[category]),
+        ...spec.timeouts
+      },
+      continuation: provider.continuation
     }
   }
 }

@@ -7,5 +7,5 @@ import type { RouterResponse } from "../Router.js"
 export const answerStream = ({ answer, endpoint }: RouterResponse): Stream.Stream<Uint8Array, StreamBroken> => {
   if (answer._tag === "Complete") return Stream.succeed(Buffer.from(answer.bytes))
   const { stream } = answer
-  return NodeStream.fromReadable(() => stream, (error) => new StreamBroken({ endpoint: endpoint.id, message: String(error) }))
+  return NodeStream.fromReadable(() => stream, (error) => new StreamBroken({ endpoint: endpoint?.id ?? "llmrouter", message: String(error) }))
 }

@@ -1,27 +1,32 @@
 /**
  * One upstream call for one endpoint: build the request with the endpoint's adapter, send it, and
- * either fail with a tagged error (error bodies read and drained) or return the answer ready for
- * the client: a complete body, or a relayed stream.
+ * either fail with a tagged error (error bodies read and drained) or return the answer: a complete
+ * body, or a stream read up to its first real content (the commit point).
  */
 import { Effect, Either } from "effect"
-import type { Readable } from "node:stream"
 import type { InvalidRequest } from "../errors/request.js"
 import type { UpstreamError } from "../errors/upstream.js"
 import type { Adapter, ChatRequest, ResolvedEndpoint } from "../providers/Adapter.js"
+import { receiptHeader } from "../payments/receipt.js"
 import { headerValue } from "../providers/httpErrors.js"
 import { readBody, readErrorBody } from "../transport/readBody.js"
 import type { UpstreamClientService } from "../transport/UpstreamClient.js"
-import { relayStream } from "./relay.js"
+import { awaitFirstContent } from "./stream/firstContent.js"
+import type { TrackedEvent } from "./stream/tracker.js"
+import { UpstreamAnswer } from "./stream/upstreamAnswer.js"
 
-export type Answer =
+export type Outcome =
   | { readonly _tag: "Complete"; readonly bytes: Buffer | string }
-  | { readonly _tag: "Stream"; readonly stream: Readable }
+  | { readonly _tag: "Streaming"; readonly answer: UpstreamAnswer; readonly head: ReadonlyArray<TrackedEvent> }
 
-export interface AnswerFrom {
+export interface Attempted {
   readonly endpoint: ResolvedEndpoint
-  readonly answer: Answer
+  readonly outcome: Outcome
   /** Upstream headers worth passing on (request ids). */
   readonly upstreamHeaders: Readonly<Record<string, string>>
+  readonly latencyMs: number
+  /** The x402 settlement receipt header (`PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE`): raw, untrusted, read by `payOnce` only. */
+  readonly paymentReceipt?: string
 }
 
 /** Largest non-streaming upstream answer the router will buffer. */
@@ -31,29 +36,33 @@ export const attemptEndpoint = (
   client: UpstreamClientService,
   adapter: Adapter,
   endpoint: ResolvedEndpoint,
-  request: ChatRequest
-): Effect.Effect<AnswerFrom, UpstreamError | InvalidRequest> =>
+  request: ChatRequest,
+  extraHeaders: Readonly<Record<string, string>> = {}
+): Effect.Effect<Attempted, UpstreamError | InvalidRequest> =>
   Effect.gen(function*() {
-    const upstreamRequest = yield* Either.match(adapter.buildRequest(endpoint, request), {
-      onLeft: Effect.fail,
-      onRight: Effect.succeed
-    })
-    const response = yield* client.send(endpoint, upstreamRequest)
+    const started = Date.now()
+    const built = yield* Either.match(adapter.buildRequest(endpoint, request), { onLeft: Effect.fail, onRight: Effect.succeed })
+    const upstreamRequest = { ...built, headers: { ...built.headers, ...extraHeaders } }
+    const response = yield* client.send(endpoint, upstreamRequest, request.stream)
     if (response.status < 200 || response.status >= 300) {
       const text = yield* readErrorBody(endpoint, response.body)
       return yield* Effect.fail(adapter.parseError(endpoint, response.status, response.headers, text))
     }
     const upstreamHeaders = passOnHeaders(response.headers)
+    const receipt = receiptHeader(response.headers)
+    const paymentReceipt = receipt === undefined ? {} : { paymentReceipt: receipt }
     if (!request.stream) {
       const bytes = yield* readBody(endpoint, response.body, MAX_RESPONSE_BYTES)
       const translated = yield* Either.match(adapter.translateResponse(endpoint, request, bytes), {
         onLeft: Effect.fail,
         onRight: Effect.succeed
       })
-      return { endpoint, upstreamHeaders, answer: { _tag: "Complete", bytes: translated } }
+      return { endpoint, upstreamHeaders, outcome: { _tag: "Complete", bytes: translated }, latencyMs: Date.now() - started, ...paymentReceipt }
     }
-    const stream = relayStream(endpoint, response.body, adapter.streamTranslator(endpoint, request))
-    return { endpoint, upstreamHeaders, answer: { _tag: "Stream", stream } }
+    const answer = new UpstreamAnswer(endpoint, response.body, adapter.streamTranslator(endpoint, request))
+    const budget = Math.max(1, endpoint.timeouts.firstTokenMs - (Date.now() - started))
+    const head = yield* awaitFirstContent(answer, budget)
+    return { endpoint, upstreamHeaders, outcome: { _tag: "Streaming", answer, head }, latencyMs: Date.now() - started, ...paymentReceipt }
   })
 
 const passOnHeaders = (headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>) => {

@@ -5,14 +5,18 @@
  *   Retry-After;
  * - next candidate: anything a different endpoint could serve (rate limits, outages, 404, timeouts,
  *   a broken body before the first byte reached the client);
- * - never: a non-retryable 4xx, which is the client's answer as the upstream gave it.
+ * - never: a non-retryable 4xx, which is the client's answer as the upstream gave it — except a
+ *   context-length refusal (a later candidate may have a larger window) and, when configured, a
+ *   content-policy refusal. Neither is ever re-sent to the same endpoint.
  */
 import { Duration, Schedule } from "effect"
 import type { Retry } from "../config/schema.js"
+import type { PaymentFailed } from "../errors/payment.js"
 import type { InvalidRequest } from "../errors/request.js"
+import type { CircuitOpen } from "../errors/routing.js"
 import type { UpstreamError } from "../errors/upstream.js"
 
-export type AttemptError = UpstreamError | InvalidRequest
+export type AttemptError = UpstreamError | InvalidRequest | CircuitOpen | PaymentFailed
 
 export const retriesOnSameEndpoint = (error: AttemptError, retry: Retry): boolean => {
   switch (error._tag) {
@@ -26,9 +30,11 @@ export const retriesOnSameEndpoint = (error: AttemptError, retry: Retry): boolea
   }
 }
 
-export const failsOver = (error: AttemptError): boolean => {
+export const failsOver = (failoverOnContentFilter: boolean) => (error: AttemptError): boolean => {
   switch (error._tag) {
     case "BadRequest":
+      return error.reason === "context_length" || (error.reason === "content_policy" && failoverOnContentFilter)
+    case "PaymentFailed": // a payment was signed (or refused as a second one): terminal
       return false
     default:
       return true

@@ -8,7 +8,7 @@ import type { Readable } from "node:stream"
 import { Agent } from "undici"
 import { Config } from "../Config.js"
 import { ConnectionFailed, Timeout } from "../errors/upstream.js"
-import type { ResolvedEndpoint, UpstreamRequest } from "../providers/Adapter.js"
+import type { HealthCheckRequest, ResolvedEndpoint, UpstreamRequest } from "../providers/Adapter.js"
 
 export interface UpstreamResponse {
   readonly status: number
@@ -18,11 +18,17 @@ export interface UpstreamResponse {
 }
 
 export interface UpstreamClientService {
-  /** Resolves when the response headers arrive (bounded by the endpoint's `firstByteMs`). */
+  /**
+   * Resolves when the response headers arrive: within `firstTokenMs` for a stream, `responseMs`
+   * otherwise (the same bound then applies to each gap in the body).
+   */
   readonly send: (
     endpoint: ResolvedEndpoint,
-    request: UpstreamRequest
+    request: UpstreamRequest,
+    stream: boolean
   ) => Effect.Effect<UpstreamResponse, ConnectionFailed | Timeout>
+  /** A health-check `GET`: status and latency only, body drained, bounded by `connectMs` + `firstTokenMs`. */
+  readonly probe: (endpoint: ResolvedEndpoint, request: HealthCheckRequest) => Effect.Effect<{ readonly status: number; readonly latencyMs: number }, ConnectionFailed | Timeout>
 }
 
 export class UpstreamClient extends Context.Tag("llmrouter/UpstreamClient")<UpstreamClient, UpstreamClientService>() {}
@@ -36,14 +42,14 @@ export const make = Effect.gen(function*() {
         keepAliveTimeout: 30_000,
         connect: { timeout: config.timeouts.connectMs },
         // Product deadlines are set per request; these are only the fallbacks.
-        headersTimeout: config.timeouts.firstByteMs,
-        bodyTimeout: config.timeouts.idleMs
+        headersTimeout: config.timeouts.responseMs,
+        bodyTimeout: config.timeouts.responseMs
       })
     ),
     (agent) => Effect.promise(() => agent.destroy())
   )
 
-  const send: UpstreamClientService["send"] = (endpoint, request) =>
+  const send: UpstreamClientService["send"] = (endpoint, request, stream) =>
     Effect.async<UpstreamResponse, ConnectionFailed | Timeout>((resume) => {
       const controller = new AbortController()
       const url = new URL(request.url)
@@ -54,29 +60,56 @@ export const make = Effect.gen(function*() {
         headers: request.headers,
         body: request.body,
         signal: controller.signal,
-        headersTimeout: endpoint.timeouts.firstByteMs,
-        bodyTimeout: endpoint.timeouts.idleMs
+        headersTimeout: stream ? endpoint.timeouts.firstTokenMs : endpoint.timeouts.responseMs,
+        bodyTimeout: stream ? endpoint.timeouts.idleMs : endpoint.timeouts.responseMs
       }).then(
         (response) => resume(Effect.succeed({ status: response.statusCode, headers: response.headers, body: response.body })),
+        (error: unknown) => resume(Effect.fail(transportError(endpoint, error, stream)))
+      )
+      return Effect.sync(() => controller.abort())
+    })
+
+  const probe: UpstreamClientService["probe"] = (endpoint, request) =>
+    Effect.async((resume) => {
+      const controller = new AbortController()
+      const started = Date.now()
+      const url = new URL(request.url)
+      agent.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: "GET",
+        headers: request.headers,
+        signal: controller.signal,
+        headersTimeout: endpoint.timeouts.firstTokenMs,
+        bodyTimeout: endpoint.timeouts.firstTokenMs
+      }).then(
+        (response) => {
+          response.body.resume()
+          resume(Effect.succeed({ status: response.statusCode, latencyMs: Date.now() - started }))
+        },
         (error: unknown) => resume(Effect.fail(transportError(endpoint, error)))
       )
       return Effect.sync(() => controller.abort())
     })
 
-  return UpstreamClient.of({ send })
+  return UpstreamClient.of({ send, probe })
 })
 
 export const layer = Layer.scoped(UpstreamClient, make)
 
 /** undici's error codes → tagged errors. The key and the body never appear in the message. */
-export const transportError = (endpoint: ResolvedEndpoint, error: unknown): ConnectionFailed | Timeout => {
+export const transportError = (endpoint: ResolvedEndpoint, error: unknown, stream = true): ConnectionFailed | Timeout => {
   const code = errorCode(error)
   const common = { endpoint: endpoint.id }
   switch (code) {
     case "UND_ERR_CONNECT_TIMEOUT":
       return new Timeout({ ...common, phase: "connect", message: `connecting to ${endpoint.id} timed out after ${endpoint.timeouts.connectMs} ms` })
     case "UND_ERR_HEADERS_TIMEOUT":
-      return new Timeout({ ...common, phase: "first-byte", message: `${endpoint.id} sent no response within ${endpoint.timeouts.firstByteMs} ms` })
+      return new Timeout({
+        ...common,
+        phase: "first-byte",
+        message: `${endpoint.id} sent no response within ${stream ? endpoint.timeouts.firstTokenMs : endpoint.timeouts.responseMs} ms`
+      })
     case "UND_ERR_BODY_TIMEOUT":
       return new Timeout({ ...common, phase: "idle", message: `${endpoint.id} went silent for ${endpoint.timeouts.idleMs} ms` })
     default:

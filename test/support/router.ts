@@ -23,7 +23,8 @@ export const startRouter = async (
 ): Promise<RunningRouter> => {
   const dataDir = mkdtempSync(Path.join(tmpdir(), "llmrouter-test-"))
   const scope = Effect.runSync(Scope.make())
-  const layer = fromConfig({ host: "127.0.0.1", port: 0, dataDir, logLevel: "none", ...input }, { env: options.env ?? {} })
+  // Active health checks would show up as extra upstream calls; tests of them turn them on.
+  const layer = fromConfig({ host: "127.0.0.1", port: 0, dataDir, logLevel: "none", healthCheckIntervalMs: 0, ...input }, { env: options.env ?? {} })
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
   const info = Context.get(context, Server)
   return {

@@ -1,0 +1,54 @@
+/**
+ * Rescuing a committed stream: another candidate continues the answer the client already has.
+ * Where the endpoint can (`continuation: "prefill"`), it gets the original messages plus the
+ * delivered text as an assistant prefill and streams only the continuation; where it cannot, or
+ * rejects the prefill with a 400, it is asked again from the start and the session forwards only
+ * what goes beyond the delivered text (`skipDelivered`). The prefill's 400 never reaches the client.
+ */
+import { Effect } from "effect"
+import type { PaymentFailed } from "../errors/payment.js"
+import type { InvalidRequest } from "../errors/request.js"
+import type { UpstreamError } from "../errors/upstream.js"
+import type { ChatRequest, ResolvedEndpoint } from "../providers/Adapter.js"
+import type { Attempted } from "./attempt.js"
+import type { Continuation } from "./stream/session.js"
+
+type Attempt = (endpoint: ResolvedEndpoint, request: ChatRequest) => Effect.Effect<Attempted, UpstreamError | InvalidRequest | PaymentFailed>
+
+export const withPrefill = (request: ChatRequest, delivered: string): ChatRequest => {
+  const messages = Array.isArray(request.body.messages) ? request.body.messages : []
+  return { ...request, body: { ...request.body, messages: [...messages, { role: "assistant", content: delivered }] } }
+}
+
+/**
+ * Candidates for a continuation: those after the endpoint that just failed, then those before it,
+ * never one that already broke this answer (it would likely break it again).
+ */
+export const continuationOrder = (
+  endpoints: ReadonlyArray<ResolvedEndpoint>,
+  failed: ResolvedEndpoint,
+  broken: ReadonlySet<string>
+) => {
+  const at = endpoints.findIndex((e) => e.id === failed.id)
+  const rotated = at < 0 ? endpoints : [...endpoints.slice(at + 1), ...endpoints.slice(0, at)]
+  return rotated.filter((e) => !broken.has(e.id))
+}
+
+export const continueOn = (
+  attempt: Attempt,
+  endpoint: ResolvedEndpoint,
+  request: ChatRequest,
+  delivered: string
+): Effect.Effect<Continuation, UpstreamError | InvalidRequest | PaymentFailed | "not-streaming"> => {
+  const restart = attempt(endpoint, request).pipe(Effect.flatMap((a) => streaming(a, "restart")))
+  if (endpoint.continuation === "restart") return restart
+  return attempt(endpoint, withPrefill(request, delivered)).pipe(
+    Effect.flatMap((a) => streaming(a, "prefill")),
+    Effect.catchIf((error) => error !== "not-streaming" && error._tag === "BadRequest", () => restart)
+  )
+}
+
+const streaming = (attempted: Attempted, mode: Continuation["mode"]) =>
+  attempted.outcome._tag === "Streaming"
+    ? Effect.succeed<Continuation>({ answer: attempted.outcome.answer, head: attempted.outcome.head, mode })
+    : Effect.fail("not-streaming" as const)

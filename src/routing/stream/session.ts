@@ -1,0 +1,135 @@
+/**
+ * After the commit point: relay a streaming answer to the client, and when its upstream cuts,
+ * stalls or reports an error, ask for a continuation (another candidate continuing from the text
+ * already delivered) instead of truncating. Whatever cannot be rescued ends with an SSE `error`
+ * event and no `[DONE]`. Destroying the returned stream (client gone) aborts everything upstream.
+ */
+import type { Readable } from "node:stream"
+import type { ResolvedEndpoint } from "../../providers/Adapter.js"
+import { DONE_EVENT, sseErrorEvent } from "../../providers/sse.js"
+import { transportError } from "../../transport/UpstreamClient.js"
+import { DIVERGED, type EventFilter, passAll, skipDelivered } from "./dedupe.js"
+import { generatorReadable } from "./generatorReadable.js"
+import { eventText, type TrackedEvent } from "./tracker.js"
+import { Stalled, type UpstreamAnswer } from "./upstreamAnswer.js"
+
+export interface Continuation {
+  readonly answer: UpstreamAnswer
+  readonly head: ReadonlyArray<TrackedEvent>
+  /** `prefill`: the answer continues the delivered text; `restart`: it repeats it first. */
+  readonly mode: "prefill" | "restart"
+}
+
+export interface SessionOptions {
+  readonly idleMs: (endpoint: ResolvedEndpoint) => number
+  /** Epoch ms after which the whole request is given up. */
+  readonly deadline: number
+  /** Another candidate's answer continuing `delivered`, or why there is none. */
+  readonly continueAnswer: (delivered: string, failed: ResolvedEndpoint, signal: AbortSignal) => Promise<Continuation | string>
+  /** A committed answer failed (for health accounting). */
+  readonly onBroken: (endpoint: ResolvedEndpoint, message: string) => void
+  /** The client's answer completed, possibly by a continuation's endpoint. */
+  readonly onComplete?: (endpoint: ResolvedEndpoint) => void
+}
+
+export const streamSession = (first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, options: SessionOptions): Readable => {
+  const controller = new AbortController()
+  return generatorReadable(relay(first, head, options, controller.signal), () => controller.abort())
+}
+
+async function* relay(first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, options: SessionOptions, signal: AbortSignal) {
+  let answer = first
+  let filter: EventFilter = passAll
+  let delivered = ""
+  let toolCallsDelivered = false
+  let expired = false
+  const total = setTimeout(() => {
+    expired = true
+    answer.destroy()
+  }, Math.max(0, options.deadline - Date.now()))
+  total.unref()
+  signal.addEventListener("abort", () => answer.destroy(), { once: true })
+
+  /** Filtered events → text to send; `undefined` when the new answer diverged. */
+  const render = (events: ReadonlyArray<TrackedEvent>): string | undefined => {
+    let out = ""
+    for (const event of events) {
+      const kept = filter(event)
+      if (kept === DIVERGED) return undefined
+      if (kept === undefined) continue
+      delivered += kept.content
+      if (kept.chunk !== undefined && answer.tracker.sawToolCalls) toolCallsDelivered = true
+      out += eventText(kept)
+    }
+    return out
+  }
+
+  try {
+    let out = render(head)
+    if (out !== undefined && out !== "") yield out
+    answer.armIdle(options.idleMs(answer.endpoint))
+    for (;;) {
+      let reason: string | undefined
+      let code = "stream_broken"
+      try {
+        out = render(await answer.pull())
+        if (out === undefined) {
+          yield sseErrorEvent(`the answer from ${answer.endpoint.id} did not repeat the text already sent; it cannot be completed`, "continuation_diverged")
+          return
+        }
+        if (out !== "") yield out
+        reason = answer.failure
+        if (reason === undefined && answer.ended) {
+          if (!answer.complete) reason = `${answer.endpoint.id} ended the stream before the answer was complete`
+        }
+      } catch (error) {
+        if (error instanceof Stalled && error.finalise) {
+          if (!answer.tracker.done) yield DONE_EVENT
+          options.onComplete?.(answer.endpoint)
+          return
+        }
+        reason = describe(answer.endpoint, error)
+        if (error instanceof Stalled || transportError(answer.endpoint, error)._tag === "Timeout") code = "stream_stalled"
+      }
+      if (reason === undefined && !answer.ended) continue
+      if (reason === undefined) {
+        if (!answer.tracker.done) yield DONE_EVENT
+        options.onComplete?.(answer.endpoint)
+        return
+      }
+      if (expired) {
+        yield sseErrorEvent(`the request exceeded its total deadline (${reason})`, "deadline_exceeded")
+        return
+      }
+      options.onBroken(answer.endpoint, reason)
+      answer.destroy()
+      if (toolCallsDelivered) {
+        yield sseErrorEvent(`${reason}; a tool call was already streamed, so the answer cannot be continued`, code)
+        return
+      }
+      const next = await options.continueAnswer(delivered, answer.endpoint, signal)
+      if (typeof next === "string") {
+        yield sseErrorEvent(`${reason}; ${next}`, code)
+        return
+      }
+      answer = next.answer
+      filter = next.mode === "restart" ? skipDelivered(delivered) : passAll
+      out = render(next.head)
+      if (out === undefined) {
+        yield sseErrorEvent(`the answer from ${answer.endpoint.id} did not repeat the text already sent; it cannot be completed`, "continuation_diverged")
+        return
+      }
+      if (out !== "") yield out
+      answer.armIdle(options.idleMs(answer.endpoint))
+    }
+  } finally {
+    clearTimeout(total)
+    answer.destroy()
+  }
+}
+
+const describe = (endpoint: ResolvedEndpoint, error: unknown): string => {
+  if (error instanceof Stalled) return `${endpoint.id} stalled: ${error.message}`
+  const failure = transportError(endpoint, error)
+  return `${endpoint.id} broke off the stream (${failure._tag === "ConnectionFailed" ? failure.code ?? "connection lost" : failure.message})`
+}

@@ -1,0 +1,105 @@
+/**
+ * Reads the OpenAI SSE the client is about to receive, event by event: drops malformed events
+ * (an SDK would throw on them), notices the first real content (the commit point), the text
+ * delivered so far (for continuation), tool calls, the finish, usage, `[DONE]` and in-band errors.
+ * Events are re-emitted verbatim (`data: <raw>\n\n`): nothing is re-serialised.
+ */
+import { SseParser } from "../../providers/common/sseParser.js"
+
+export interface TrackedEvent {
+  /** The event's raw `data` (JSON text, or `[DONE]`). */
+  readonly data: string
+  /** Parsed chunk, `undefined` for `[DONE]`. */
+  readonly chunk: Chunk | undefined
+  /** Text content of choice 0 in this event. */
+  readonly content: string
+  /** Whether this event carries answer content (text, tool calls, reasoning, refusal, a finish). */
+  readonly substantive: boolean
+}
+
+export interface Chunk {
+  readonly choices?: ReadonlyArray<{ readonly delta?: Record<string, unknown>; readonly finish_reason?: unknown }>
+  readonly usage?: unknown
+  readonly error?: unknown
+  readonly [key: string]: unknown
+}
+
+export class AnswerTracker {
+  private readonly parser = new SseParser()
+  /** Text of choice 0 delivered so far (what a continuation must not repeat). */
+  text = ""
+  started = false
+  sawToolCalls = false
+  finished = false
+  done = false
+  /** The message of an in-band `{"error": …}` event, when the upstream sent one. */
+  error: string | undefined = undefined
+  malformed = 0
+
+  /** Feed translated output; returns the well-formed events it completed. */
+  push(output: Buffer | string): Array<TrackedEvent> {
+    return this.accept(this.parser.push(output).map((e) => e.data))
+  }
+
+  /** The upstream ended: flush a final event that lacked its blank line. */
+  end(): Array<TrackedEvent> {
+    return this.accept(this.parser.end().map((e) => e.data))
+  }
+
+  private accept(datas: ReadonlyArray<string>): Array<TrackedEvent> {
+    const events: Array<TrackedEvent> = []
+    for (const data of datas) {
+      if (this.done || this.error !== undefined) break
+      if (data.trim() === "[DONE]") {
+        this.done = true
+        events.push({ data: "[DONE]", chunk: undefined, content: "", substantive: false })
+        continue
+      }
+      let chunk: Chunk
+      try {
+        chunk = JSON.parse(data) as Chunk
+      } catch {
+        this.malformed += 1
+        continue
+      }
+      if (typeof chunk !== "object" || chunk === null) {
+        this.malformed += 1
+        continue
+      }
+      if (chunk.error !== undefined && chunk.error !== null) {
+        this.error = errorText(chunk.error)
+        break
+      }
+      const event = this.inspect(data, chunk)
+      events.push(event)
+    }
+    return events
+  }
+
+  private inspect(data: string, chunk: Chunk): TrackedEvent {
+    const choice = chunk.choices?.[0]
+    const delta = choice?.delta ?? {}
+    const content = typeof delta.content === "string" ? delta.content : ""
+    const toolCalls = Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0
+    const finish = choice?.finish_reason !== undefined && choice.finish_reason !== null
+    const substantive = content !== "" || toolCalls || finish || nonEmpty(delta.reasoning_content) ||
+      nonEmpty(delta.reasoning) || nonEmpty(delta.refusal)
+    this.text += content
+    if (toolCalls) this.sawToolCalls = true
+    if (finish) this.finished = true
+    if (substantive) this.started = true
+    return { data, chunk, content, substantive }
+  }
+}
+
+export const eventText = (event: TrackedEvent) => `data: ${event.data}\n\n`
+
+const nonEmpty = (value: unknown) => typeof value === "string" && value !== ""
+
+const errorText = (error: unknown): string => {
+  if (typeof error === "string") return error
+  if (typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string") {
+    return (error as { message: string }).message
+  }
+  return JSON.stringify(error)
+}
