@@ -8,6 +8,7 @@ import { Effect, Either, Option, ParseResult, Schema } from "effect"
 import { IncomingMessage } from "node:http"
 import { InvalidRequest, PayloadTooLarge } from "../errors/request.js"
 import type { ChatRequest } from "../providers/Adapter.js"
+import { collect } from "../streams/collect.js"
 
 const Role = Schema.Literal("system", "developer", "user", "assistant", "tool", "function")
 
@@ -48,43 +49,14 @@ export const readChatRequest = (
 const unreadable = () => new InvalidRequest({ message: "The request body could not be read.", code: "invalid_body" })
 
 /**
- * The Node request body, at most `limit` bytes, collected once (no per-chunk re-concatenation).
- * Over the limit (a chunked body has no `content-length` to refuse up front) the rest is drained,
- * not the socket destroyed, so the client still gets its 413 — as with an unread body whose
- * declared length was refused.
+ * The Node request body, at most `limit` bytes, collected once. Over the limit (a chunked body has
+ * no `content-length` to refuse up front) the rest is drained, not the socket destroyed, so the
+ * client still gets its 413 — as with an unread body whose declared length was refused.
  */
 const readBounded = (source: IncomingMessage, limit: number): Effect.Effect<Buffer, PayloadTooLarge | InvalidRequest> =>
-  Effect.async((resume) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        cleanup()
-        source.resume()
-        resume(Effect.fail(new PayloadTooLarge({ limitBytes: limit })))
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = () => {
-      cleanup()
-      resume(Effect.succeed(Buffer.concat(chunks, size)))
-    }
-    const onError = () => {
-      cleanup()
-      resume(Effect.fail(unreadable()))
-    }
-    const cleanup = () => {
-      source.off("data", onData)
-      source.off("end", onEnd)
-      source.off("error", onError)
-    }
-    source.on("data", onData)
-    source.once("end", onEnd)
-    source.once("error", onError)
-    return Effect.sync(cleanup)
-  })
+  collect(source, limit, "drain").pipe(
+    Effect.mapError((failure) => (failure._tag === "TooLarge" ? new PayloadTooLarge({ limitBytes: limit }) : unreadable()))
+  )
 
 export const parseChatRequest = (bytes: ArrayBuffer | Uint8Array): Effect.Effect<ChatRequest, InvalidRequest> => {
   let body: unknown

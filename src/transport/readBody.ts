@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import type { Readable } from "node:stream"
 import { StreamBroken, type Timeout } from "../errors/upstream.js"
 import type { ResolvedEndpoint } from "../providers/Adapter.js"
+import { collect } from "../streams/collect.js"
 import { transportError } from "./UpstreamClient.js"
 
 /** The whole body, or a `StreamBroken`/`Timeout` when it breaks or exceeds `limit` bytes. */
@@ -11,45 +12,17 @@ export const readBody = (
   body: Readable,
   limit: number
 ): Effect.Effect<Buffer, StreamBroken | Timeout> =>
-  Effect.async((resume) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        cleanup()
-        body.destroy()
-        resume(Effect.fail(new StreamBroken({ endpoint: endpoint.id, message: `${endpoint.id} sent a response over ${limit} bytes` })))
-        return
+  collect(body, limit, "destroy").pipe(
+    Effect.mapError((failure) => {
+      if (failure._tag === "TooLarge") {
+        return new StreamBroken({ endpoint: endpoint.id, message: `${endpoint.id} sent a response over ${limit} bytes` })
       }
-      chunks.push(chunk)
-    }
-    const onEnd = () => {
-      cleanup()
-      resume(Effect.succeed(chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks)))
-    }
-    const onError = (error: unknown) => {
-      cleanup()
-      const failure = transportError(endpoint, error)
-      resume(Effect.fail(
-        failure._tag === "Timeout"
-          ? failure
-          : new StreamBroken({ endpoint: endpoint.id, message: `${endpoint.id} broke off its response: ${failure.message}` })
-      ))
-    }
-    const cleanup = () => {
-      body.off("data", onData)
-      body.off("end", onEnd)
-      body.off("error", onError)
-    }
-    body.on("data", onData)
-    body.once("end", onEnd)
-    body.once("error", onError)
-    return Effect.sync(() => {
-      cleanup()
-      body.destroy()
+      const error = transportError(endpoint, failure.cause, false)
+      return error._tag === "Timeout"
+        ? error
+        : new StreamBroken({ endpoint: endpoint.id, message: `${endpoint.id} broke off its response: ${error.message}` })
     })
-  })
+  )
 
 /** An error body: read up to `limit` bytes for the message, then drop the rest (the socket is freed either way). */
 export const readErrorBody = (endpoint: ResolvedEndpoint, body: Readable, limit = 64 * 1024) =>
