@@ -154,10 +154,10 @@ export const RouterConfig = Schema.Struct({
   /** `llmrouter/auto`: below `minConfidence` the classifier's choice is replaced by `fallbackCategory`. */
   auto: Schema.optionalWith(
     Schema.Struct({
-      minConfidence: Schema.optionalWith(Schema.Number.pipe(Schema.between(0, 1)), { default: () => 0.35 }),
+      minConfidence: Schema.optionalWith(Schema.Number.pipe(Schema.between(0, 1)), { default: () => 0.45 }),
       fallbackCategory: Schema.optionalWith(Category, { default: () => "coding" as const })
     }),
-    { default: () => ({ minConfidence: 0.35, fallbackCategory: "coding" as const }) }
+    { default: () => ({ minConfidence: 0.45, fallbackCategory: "coding" as const }) }
   ),
   /** Fail over when a provider refuses a prompt on content-policy grounds (default: return the refusal). */
   failoverOnContentFilter: Schema.optionalWith(Schema.Boolean, { default: () => false }),
@@ -171,9 +171,16 @@ export const RouterConfig = Schema.Struct({
   allowedHosts: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
   /** When non-empty, `Authorization: Bearer <key>` must match one of these. */
   accessKeys: Schema.optionalWith(Schema.Array(Schema.NonEmptyString), { default: () => [] }),
+  /**
+   * Every request (but `/health`) must carry a scoped key (`llmrouter keygen`) or one of
+   * `accessKeys`. Unset: on exactly when `host` is not a loopback address.
+   */
+  requireKeys: Schema.optional(Schema.Boolean),
   logLevel: Schema.optionalWith(Schema.Literal("debug", "info", "warn", "error", "none"), {
     default: () => "info" as const
   }),
+  /** Log lines as readable text (default) or JSON lines (one object per line, for log shippers). */
+  logFormat: Schema.optionalWith(Schema.Literal("text", "json"), { default: () => "text" as const }),
   /** How long `serve` waits for in-flight requests on SIGINT/SIGTERM. */
   shutdownGraceMs: Schema.optionalWith(NonNegativeInt, { default: () => 10_000 }),
   /** The router's own wallet (x402): network and balance RPC. */

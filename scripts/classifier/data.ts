@@ -1,0 +1,73 @@
+/** Loading labelled JSONL and computing the metrics the eval prints. */
+import { readFileSync, existsSync } from "node:fs"
+import { dirname, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { LABELS, type TextLabel } from "../../src/classifier/model.js"
+import type { Row } from "./trainer.js"
+
+export const DEFAULT_DATA = "../shared/classifier-data/dev.jsonl"
+/** Hand-written prompts that cover what dev under-represents (see its README's "Known skews"). */
+export const EXTRA_DATA = resolve(dirname(fileURLToPath(import.meta.url)), "extra.jsonl")
+
+const isLabel = (x: unknown): x is TextLabel => typeof x === "string" && (LABELS as ReadonlyArray<string>).includes(x)
+
+export const loadJsonl = (path: string, weight?: number): Array<Row> => {
+  if (!existsSync(path)) throw new Error(`data file not found: ${path}`)
+  const rows: Array<Row> = []
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    if (line.trim() === "") continue
+    const o: unknown = JSON.parse(line)
+    if (typeof o !== "object" || o === null) continue
+    const r = o as Record<string, unknown>
+    if (typeof r.text !== "string" || !isLabel(r.label)) continue
+    const source = typeof r.source === "string" ? r.source : "unknown"
+    rows.push(weight === undefined ? { text: r.text, label: r.label, source } : { text: r.text, label: r.label, source, weight })
+  }
+  return rows
+}
+
+/** Source family: `mt-bench:math:turn2` → `mt-bench`. */
+export const sourceGroup = (source: string): string => source.split(":")[0] ?? source
+
+export interface Report {
+  readonly n: number
+  readonly accuracy: number
+  readonly macroF1: number
+  readonly perClass: ReadonlyArray<{ label: TextLabel; precision: number; recall: number; f1: number; support: number }>
+  readonly confusion: ReadonlyArray<ReadonlyArray<number>>
+}
+
+export const report = (gold: ReadonlyArray<number>, pred: ReadonlyArray<number>): Report => {
+  const K = LABELS.length
+  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0))
+  let correct = 0
+  gold.forEach((g, i) => {
+    const p = pred[i] ?? 0
+    const row = confusion[g]
+    if (row) row[p] = (row[p] ?? 0) + 1
+    if (g === p) correct++
+  })
+  const perClass = LABELS.map((label, k) => {
+    const tp = confusion[k]?.[k] ?? 0
+    const support = (confusion[k] ?? []).reduce((a, b) => a + b, 0)
+    const predicted = confusion.reduce((a, row) => a + (row[k] ?? 0), 0)
+    const precision = predicted > 0 ? tp / predicted : 0
+    const recall = support > 0 ? tp / support : 0
+    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0
+    return { label, precision, recall, f1, support }
+  })
+  const macroF1 = perClass.reduce((a, c) => a + c.f1, 0) / K
+  return { n: gold.length, accuracy: gold.length > 0 ? correct / gold.length : 0, macroF1, perClass, confusion }
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`.padStart(7)
+
+export const formatReport = (title: string, r: Report): string => {
+  const lines = [`## ${title}  (n=${r.n})`, `accuracy ${pct(r.accuracy)}   macro-F1 ${r.macroF1.toFixed(3)}`, ""]
+  lines.push("class        precision  recall      F1  support")
+  for (const c of r.perClass)
+    lines.push(`${c.label.padEnd(12)} ${pct(c.precision)}   ${pct(c.recall)} ${c.f1.toFixed(3).padStart(7)}  ${String(c.support).padStart(7)}`)
+  lines.push("", `confusion (rows = gold, cols = predicted)`, `${"".padEnd(12)}${LABELS.map((l) => l.padStart(10)).join("")}`)
+  r.confusion.forEach((row, k) => lines.push(`${(LABELS[k] ?? "").padEnd(12)}${row.map((v) => String(v).padStart(10)).join("")}`))
+  return lines.join("\n")
+}
