@@ -1,0 +1,126 @@
+/**
+ * `npm run bench`: the stub upstream hit directly (A), through a bare Node pipe proxy (B, the
+ * floor) and through the router (C), JSON and streaming, small and OpenClaw-shaped requests, at
+ * 50 connections, in interleaved rounds (A, B, C, A, B, C, …); medians across rounds. See
+ * bench/README.md. Knobs (env): BENCH_SECONDS (per round, default 2), BENCH_ROUNDS (4),
+ * BENCH_WARMUP (seconds per target per scenario, 1), BENCH_CONNECTIONS (50), BENCH_PROBE (seconds
+ * of the 1-connection latency probe per target per round, 0.5; 0 = off), BENCH_SCENARIOS (e.g.
+ * "sse-openclaw,json-small"), BENCH_TARGETS (e.g. "C"), BENCH_MODEL ("bench", or "auto" to route
+ * through the classifier), BENCH_PROFILE (a directory: the router
+ * child is CPU-profiled from the end of the first warm-up to the end; see bench/profile.ts).
+ */
+import { mkdirSync } from "node:fs"
+import { cpus } from "node:os"
+import { type Child, startChild } from "./child.js"
+import { check, load, type Sample } from "./load.js"
+import { describePayloads, MODEL, type Payload, payloads } from "./payloads.js"
+import { GOALS, header, median, roundsLine, row, summarize, verdict, verdictLine } from "./report.js"
+
+const num = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback)
+  return Number.isFinite(value) && value >= 0 ? value : fallback
+}
+const list = (name: string) => (process.env[name] ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "")
+
+const seconds = num("BENCH_SECONDS", 2)
+const rounds = Math.max(1, Math.round(num("BENCH_ROUNDS", 4)))
+const warmup = num("BENCH_WARMUP", 1)
+const connections = Math.max(1, Math.round(num("BENCH_CONNECTIONS", 50)))
+const probe = num("BENCH_PROBE", 0.5)
+const profileDir = process.env["BENCH_PROFILE"]
+
+interface Scenario {
+  readonly name: string
+  readonly stream: boolean
+  readonly payload: Payload
+}
+const allScenarios: ReadonlyArray<Scenario> = [
+  { name: "json-small", stream: false, payload: payloads.small(false) },
+  { name: "sse-small", stream: true, payload: payloads.small(true) },
+  { name: "json-openclaw", stream: false, payload: payloads.openclaw(false) },
+  { name: "sse-openclaw", stream: true, payload: payloads.openclaw(true) }
+]
+const scenarioFilter = list("BENCH_SCENARIOS")
+const scenarios = allScenarios.filter((s) => scenarioFilter.length === 0 || scenarioFilter.includes(s.name))
+const targetFilter = list("BENCH_TARGETS").map((t) => t.toUpperCase())
+
+const children: Array<Child> = []
+const stopAll = () => Promise.all(children.splice(0).reverse().map((c) => c.stop()))
+
+const main = async () => {
+  const started = Date.now()
+  const stub = await startChild("stub", "stub")
+  children.push(stub)
+  const env = { BENCH_UPSTREAM: stub.url }
+  const floor = await startChild("floor", "floor", { env })
+  children.push(floor)
+  if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
+  const router = await startChild("router", "router", {
+    env: profileDir === undefined ? env : { ...env, BENCH_PROFILE: profileDir }
+  })
+  children.push(router)
+  const targets = [
+    { key: "A", label: "A direct", url: stub.url, process: stub },
+    { key: "B", label: "B floor proxy", url: floor.url, process: floor },
+    { key: "C", label: "C router", url: router.url, process: router }
+  ].filter((t) => targetFilter.length === 0 || targetFilter.includes(t.key))
+
+  console.log(`llmrouter bench · node ${process.version} · ${cpus().length} cores · ${connections} connections · ` +
+    `${rounds} rounds × ${seconds} s per target, ${warmup} s warm-up · medians across rounds`)
+  console.log(`processes: load generator (this, pid ${process.pid}) · stub ${stub.pid} · floor ${floor.pid} · router ${router.pid}`)
+  console.log(`requests: ${describePayloads()} · model "${MODEL}"`)
+  if (profileDir !== undefined) console.log(`profiling the router into ${profileDir}`)
+  console.log("")
+  console.log(header())
+
+  const verdicts: Array<{ scenario: string; met: boolean }> = []
+  for (const scenario of scenarios) {
+    for (const target of targets) {
+      const problem = await check(target.url, scenario.payload, scenario.stream)
+      if (problem !== undefined) throw new Error(`${scenario.name} via ${target.label}: ${problem}`)
+      if (warmup > 0) await load(target.url, scenario.payload, { connections, seconds: warmup })
+    }
+    if (profileDir !== undefined) router.profile()
+    const samples = new Map<string, Array<Sample>>(targets.map((t) => [t.key, []]))
+    const probes = new Map<string, Array<number>>(targets.map((t) => [t.key, []]))
+    for (let round = 0; round < rounds; round++) {
+      for (const target of targets) {
+        samples.get(target.key)?.push(await load(target.url, scenario.payload, { connections, seconds }, target.process.cpu))
+      }
+      if (probe > 0) {
+        for (const target of targets) {
+          probes.get(target.key)?.push((await load(target.url, scenario.payload, { connections: 1, seconds: probe })).p50)
+        }
+      }
+    }
+    const errors = [...samples.values()].flat().reduce((n, s) => n + s.errors + s.non2xx, 0)
+    for (const [i, target] of targets.entries()) {
+      console.log(row(i === 0 ? scenario.name : "", target.label, summarize(samples.get(target.key) ?? [])))
+    }
+    const floorSamples = samples.get("B")
+    const routerSamples = samples.get("C")
+    if (floorSamples !== undefined && routerSamples !== undefined) {
+      const v = verdict(floorSamples, routerSamples, errors)
+      console.log(verdictLine(v))
+      console.log(roundsLine(floorSamples, routerSamples))
+      verdicts.push({ scenario: scenario.name, met: v.ratioMet && v.addedMet && v.errorsMet })
+    }
+    if (probe > 0) {
+      const p = (key: string) => median(probes.get(key) ?? [])
+      console.log(`${"".padEnd(16)}1 connection p50: ${targets.map((t) => `${t.key} ${p(t.key).toFixed(3)}`).join(" · ")} ms` +
+        (targets.some((t) => t.key === "B") && targets.some((t) => t.key === "C") ? ` · C−B ${(p("C") - p("B")).toFixed(3)} ms` : ""))
+    }
+  }
+
+  console.log("")
+  console.log(`goals (at ${connections} connections): router ≥ ${GOALS.throughputRatio * 100} % of floor throughput, ` +
+    `added p50 ≤ ${GOALS.addedP50Ms} ms, zero errors`)
+  for (const v of verdicts) console.log(`  ${v.scenario.padEnd(16)}${v.met ? "all met" : "NOT met"}`)
+  console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`)
+}
+
+try {
+  await main()
+} finally {
+  await stopAll()
+}
