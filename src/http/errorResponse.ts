@@ -3,11 +3,12 @@
  * with the status an OpenAI client expects. Upstream 4xx answers are passed on as the provider gave them.
  */
 import { HttpServerResponse } from "@effect/platform"
+import type { PaymentFailed } from "../errors/payment.js"
 import type { RequestError } from "../errors/request.js"
 import type { AllCandidatesFailed } from "../errors/routing.js"
 import type { UpstreamError } from "../errors/upstream.js"
 
-export type HandledError = RequestError | AllCandidatesFailed | UpstreamError
+export type HandledError = RequestError | AllCandidatesFailed | UpstreamError | PaymentFailed
 
 export const openAiError = (
   status: number,
@@ -34,7 +35,16 @@ export const errorResponse = (error: HandledError): HttpServerResponse.HttpServe
     case "NoRoutableEndpoint":
       return openAiError(503, { message: error.message, type: "server_error", code: "no_routable_endpoint" })
     case "AllCandidatesFailed":
-      return upstreamFailure(error.last, error.message)
+      return upstreamFailure(error.last, error.message).pipe(
+        HttpServerResponse.setHeader("x-llmrouter-attempts", String(error.attempts.length))
+      )
+    case "PaymentFailed":
+      // After a signature: 402 (400 for a reused idempotency key), never a status clients retry.
+      return openAiError(error.status, {
+        message: error.message,
+        type: error.status === 400 ? "invalid_request_error" : "payment_required",
+        code: error.reason
+      }, { "x-llmrouter-model": error.endpoint, "x-llmrouter-payment": error.reason })
     default:
       return upstreamFailure(error, error.message)
   }

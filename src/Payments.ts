@@ -1,0 +1,210 @@
+/**
+ * The `Payments` service: x402 on our own terms. `authorize` turns an upstream's 402 into a signed
+ * payment header, or declines: not x402, refused by policy (scheme, network, asset, domain, caps,
+ * validity, plain http), wallet or ledger unavailable. The payment is recorded in the ledger
+ * (daily cap and idempotency window checked in the same transaction) BEFORE it is signed.
+ * `record` stores the outcome. The single-retry discipline lives in `routing/payOnce.ts`.
+ */
+import { Clock, Context, Effect, Either, Layer, Schema } from "effect"
+import { Config } from "./Config.js"
+import { PaymentFailed, type SignedPayment } from "./errors/payment.js"
+import { buildAuthorization, paymentHeader, typedData } from "./payments/authorization.js"
+import { parseChallenge } from "./payments/challenge.js"
+import { Ledger, ledgerPath, type PaymentStatus, type UpstreamSpend } from "./payments/ledger.js"
+import { atomicToMicroUsd, formatUnits, networkLabel, usdToAtomic } from "./payments/networks.js"
+import { selectRequirement } from "./payments/policy.js"
+import type { ResolvedEndpoint } from "./providers/Adapter.js"
+import { Wallet } from "./Wallet.js"
+
+/** Why a 402 was not paid. `terminal` set: the request must stop here (no failover). */
+export class PaymentDeclined extends Schema.TaggedError<PaymentDeclined>()("PaymentDeclined", {
+  reason: Schema.String,
+  terminal: Schema.optional(PaymentFailed)
+}) {}
+
+export class LedgerUnavailable extends Schema.TaggedError<LedgerUnavailable>()("LedgerUnavailable", {
+  message: Schema.String
+}) {}
+
+/** The logical request a payment is for. */
+export interface PaymentContext {
+  readonly requestId: string
+  readonly idempotencyKey: string | undefined
+}
+
+export interface AuthorizedPayment {
+  /** The header for the paid retry (`payment-signature` or `x-payment`). */
+  readonly header: { readonly name: string; readonly value: string }
+  readonly signed: SignedPayment
+  /** `0.001 USDC on Base to 0x…`, for messages. */
+  readonly describe: string
+  /** `0.001 USDC`. */
+  readonly amountLabel: string
+}
+
+export interface PaymentOutcome {
+  readonly status: Exclude<PaymentStatus, "pending" | "not_signed">
+  readonly txHash?: string | undefined
+  readonly detail?: string | undefined
+}
+
+export interface SpendReport {
+  readonly last24hMicroUsd: bigint
+  readonly dailyCapMicroUsd: bigint
+  readonly byUpstream: ReadonlyArray<UpstreamSpend>
+}
+
+export interface PaymentsService {
+  readonly enabled: boolean
+  readonly authorize: (
+    endpoint: ResolvedEndpoint,
+    challenge: unknown,
+    context: PaymentContext
+  ) => Effect.Effect<AuthorizedPayment, PaymentDeclined>
+  readonly record: (payment: AuthorizedPayment, outcome: PaymentOutcome) => Effect.Effect<void>
+  readonly spend: Effect.Effect<SpendReport, LedgerUnavailable>
+}
+
+export class Payments extends Context.Tag("llmrouter/Payments")<Payments, PaymentsService>() {}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
+
+export const make = Effect.gen(function*() {
+  const { config, dataDir } = yield* Config
+  const wallet = yield* Wallet
+  const settings = config.payments
+  const dailyCapMicroUsd = usdToAtomic(settings.maxDailyUsd, 6)
+  const policy = {
+    network: config.wallet.network,
+    allow: settings.allow,
+    maxPerPaymentUsd: settings.maxPerPaymentUsd,
+    validForSeconds: settings.validForSeconds
+  }
+
+  // Opened on first use: a router that never meets a 402 never touches the disk for payments.
+  let ledger: Ledger | undefined
+  yield* Effect.addFinalizer(() => Effect.sync(() => ledger?.close()))
+  const openLedger = Effect.try({
+    try: () => (ledger ??= Ledger.open(ledgerPath(dataDir))),
+    catch: (error) =>
+      new LedgerUnavailable({ message: `the payment ledger ${ledgerPath(dataDir)} cannot be opened: ${(error as Error).message}` })
+  })
+
+  const decline = (reason: string) => Effect.fail(new PaymentDeclined({ reason }))
+
+  const authorize: PaymentsService["authorize"] = (endpoint, raw, context) =>
+    Effect.gen(function*() {
+      if (!settings.enabled) return yield* decline("payments are disabled (payments.enabled = false)")
+      const challenge = parseChallenge(raw)
+      if (Either.isLeft(challenge)) {
+        return yield* decline(challenge.left._tag === "NotX402" ? `not an x402 challenge: ${challenge.left.detail}` : `malformed x402 challenge: ${challenge.left.detail}`)
+      }
+      if (!isSafeOrigin(endpoint.apiBase)) {
+        return yield* decline(`refusing to pay over plain http to ${endpoint.apiBase} (the payee could be rewritten in transit)`)
+      }
+      const selected = selectRequirement(challenge.right, policy)
+      if (Either.isLeft(selected)) {
+        return yield* decline(`no acceptable payment requirement: ${selected.left.slice(0, 4).join("; ")}`)
+      }
+      const choice = selected.right
+      const { address } = yield* Effect.mapError(wallet.info, (error) => new PaymentDeclined({ reason: `wallet unavailable: ${error.message}` }))
+      const book = yield* Effect.mapError(openLedger, (error) => new PaymentDeclined({ reason: error.message }))
+      const now = yield* Clock.currentTimeMillis
+      const authorization = buildAuthorization(choice, address, Math.floor(now / 1000))
+      const signed: Omit<SignedPayment, "ledgerId"> = {
+        network: choice.asset.network,
+        asset: choice.asset.asset,
+        amount: choice.amount.toString(),
+        payTo: authorization.to,
+        payer: address,
+        nonce: authorization.nonce
+      }
+      const reservation = yield* Effect.try({
+        try: () =>
+          book.reserve({
+            requestId: context.requestId,
+            idempotencyKey: context.idempotencyKey,
+            endpoint: endpoint.id,
+            upstream: endpoint.provider,
+            network: signed.network,
+            asset: signed.asset,
+            symbol: choice.asset.symbol,
+            amount: choice.amount,
+            microUsd: atomicToMicroUsd(choice.amount, choice.asset.decimals),
+            payTo: signed.payTo,
+            payer: address,
+            nonce: signed.nonce,
+            validBefore: authorization.validBefore,
+            x402Version: challenge.right.version
+          }, { now, dailyCapMicroUsd, idempotencyWindowMs: settings.idempotencyWindowSeconds * 1000 }),
+        catch: (error) => new PaymentDeclined({ reason: `the payment ledger cannot record the payment: ${(error as Error).message}` })
+      })
+      switch (reservation._tag) {
+        case "AlreadyPaid": {
+          const previous = reservation.previous
+          return yield* Effect.fail(new PaymentDeclined({
+            reason: "idempotency key already paid",
+            terminal: new PaymentFailed({
+              endpoint: endpoint.id,
+              reason: "idempotency_key_already_paid",
+              status: 400,
+              message: `A request with this Idempotency-Key was already paid at ${new Date(previous.createdAt).toISOString()} ` +
+                `(${previous.endpoint}, ${previous.amount} atomic ${previous.symbol}, status ${previous.status}` +
+                `${previous.txHash === null ? "" : `, tx ${previous.txHash}`}). llmrouter does not pay twice for one key: ` +
+                `send a new Idempotency-Key to make a new, paid request.`
+            })
+          }))
+        }
+        case "DailyCapReached":
+          return yield* decline(
+            `the daily cap is reached: ${formatUnits(reservation.spentMicroUsd, 6)} USD signed in the last 24 h, ` +
+              `cap ${formatUnits(reservation.capMicroUsd, 6)} USD (payments.maxDailyUsd)`
+          )
+        case "Reserved":
+          break
+      }
+      const ledgerId = reservation.id
+      const signature = yield* wallet.signTypedData(typedData(choice, authorization)).pipe(
+        Effect.tapError(() => Effect.sync(() => book.finish(ledgerId, "not_signed", { detail: "signing failed" }))),
+        Effect.mapError((error) => new PaymentDeclined({ reason: error.message }))
+      )
+      const amountLabel = `${formatUnits(choice.amount, choice.asset.decimals)} ${choice.asset.symbol}`
+      const describe = `${amountLabel} on ${networkLabel(choice.asset.network)} to ${signed.payTo}`
+      yield* Effect.logInfo(`x402: signed ${describe} for ${endpoint.id} (ledger #${ledgerId}, nonce ${signed.nonce})`)
+      return {
+        header: paymentHeader(challenge.right, choice, authorization, signature),
+        signed: { ...signed, ledgerId },
+        describe,
+        amountLabel
+      }
+    })
+
+  const record: PaymentsService["record"] = (payment, outcome) =>
+    Effect.sync(() => ledger?.finish(payment.signed.ledgerId, outcome.status, outcome)).pipe(
+      Effect.catchAllDefect((defect) => Effect.logError(`x402: could not record the outcome of ledger #${payment.signed.ledgerId}`, defect))
+    )
+
+  const spend = Effect.flatMap(Effect.zip(openLedger, Clock.currentTimeMillis), ([book, now]) =>
+    Effect.try({
+      try: (): SpendReport => ({
+        last24hMicroUsd: book.spentSince(now - 24 * 60 * 60 * 1000),
+        dailyCapMicroUsd,
+        byUpstream: book.byUpstream(now)
+      }),
+      catch: (error) => new LedgerUnavailable({ message: `the payment ledger cannot be read: ${(error as Error).message}` })
+    }))
+
+  return Payments.of({ enabled: settings.enabled, authorize, record, spend })
+})
+
+/** https, or http to a loopback address (local test servers). */
+const isSafeOrigin = (apiBase: string) => {
+  try {
+    const url = new URL(apiBase)
+    return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK.has(url.hostname))
+  } catch {
+    return false
+  }
+}
+
+export const layer = Layer.scoped(Payments, make)

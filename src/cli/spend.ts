@@ -1,0 +1,69 @@
+/**
+ * `llmrouter spend [--config PATH] [--json]`: x402 spend from the local ledger, per upstream: the
+ * last 24 hours (what the daily cap counts) and the total. Read-only.
+ */
+import { Effect } from "effect"
+import { existsSync } from "node:fs"
+import { homedir } from "node:os"
+import { loadConfig } from "../config/load.js"
+import { Ledger, ledgerPath } from "../payments/ledger.js"
+import { formatMicroUsd, usdToAtomic } from "../payments/networks.js"
+import { parse } from "./args.js"
+import { runCli } from "./wallet.js"
+
+export const spend = (argv: ReadonlyArray<string>) => {
+  const { values } = parse(argv, { config: { type: "string" }, json: { type: "boolean" } })
+  return runCli(Effect.gen(function*() {
+    const loaded = yield* loadConfig({ configPath: values.config, env: process.env, homeDir: homedir() })
+    const path = ledgerPath(loaded.dataDir)
+    const now = Date.now()
+    const report = existsSync(path)
+      ? yield* Effect.try({
+        try: () => {
+          const ledger = Ledger.open(path, { readonly: true })
+          try {
+            return { last24h: ledger.spentSince(now - 86_400_000), upstreams: ledger.byUpstream(now), recent: ledger.recent(5) }
+          } finally {
+            ledger.close()
+          }
+        },
+        catch: (error) => ({ _tag: "LedgerError", message: `cannot read the ledger ${path}: ${(error as Error).message}` })
+      })
+      : { last24h: 0n, upstreams: [], recent: [] }
+    const cap = usdToAtomic(loaded.config.payments.maxDailyUsd, 6)
+    if (values.json === true) {
+      console.log(JSON.stringify({
+        ledger: path,
+        last24hUsd: formatMicroUsd(report.last24h),
+        dailyCapUsd: formatMicroUsd(cap),
+        upstreams: report.upstreams.map((u) => ({
+          upstream: u.upstream,
+          payments: u.payments,
+          last24hUsd: formatMicroUsd(u.last24hMicroUsd),
+          totalUsd: formatMicroUsd(u.totalMicroUsd),
+          settledUsd: formatMicroUsd(u.settledMicroUsd),
+          unknownOutcomes: u.unknown
+        })),
+        recent: report.recent
+      }, null, 2))
+      return
+    }
+    const lines = [
+      `ledger: ${path}`,
+      `last 24 h: ${formatMicroUsd(report.last24h)} USD of the ${formatMicroUsd(cap)} USD daily cap`,
+      ""
+    ]
+    if (report.upstreams.length === 0) lines.push("no payments yet")
+    else {
+      lines.push(`${"upstream".padEnd(16)} ${"payments".padStart(8)} ${"last 24 h".padStart(12)} ${"total".padStart(12)} ${"settled".padStart(12)}  unknown`)
+      for (const u of report.upstreams) {
+        lines.push(
+          `${u.upstream.padEnd(16)} ${String(u.payments).padStart(8)} ${formatMicroUsd(u.last24hMicroUsd).padStart(12)} ` +
+            `${formatMicroUsd(u.totalMicroUsd).padStart(12)} ${formatMicroUsd(u.settledMicroUsd).padStart(12)}  ${u.unknown}`
+        )
+      }
+      lines.push("", "amounts in USD; totals count every signed payment (settled, unconfirmed, unknown or refused)")
+    }
+    console.log(lines.join("\n"))
+  }))
+}

@@ -1,0 +1,100 @@
+import { mkdtempSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as Path from "node:path"
+import Database from "better-sqlite3"
+import { describe, expect, it } from "vitest"
+import { Ledger, ledgerPath, type NewPayment } from "../../src/payments/ledger.js"
+
+const dir = () => mkdtempSync(Path.join(tmpdir(), "llmrouter-ledger-"))
+let counter = 0
+const payment = (overrides: Partial<NewPayment> = {}): NewPayment => ({
+  requestId: `r${counter}`,
+  idempotencyKey: undefined,
+  endpoint: "rungate:deepseek/deepseek-chat",
+  upstream: "rungate",
+  network: "eip155:8453",
+  asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
+  symbol: "USDC",
+  amount: 10_000n,
+  microUsd: 10_000n,
+  payTo: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+  payer: "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23",
+  nonce: `0x${(counter++).toString(16).padStart(64, "0")}`,
+  validBefore: 1n,
+  x402Version: 2,
+  ...overrides
+})
+const limits = (now: number, capMicroUsd = 50_000n) => ({ now, dailyCapMicroUsd: capMicroUsd, idempotencyWindowMs: 3_600_000 })
+
+describe("Ledger", () => {
+  it("creates a 0600 SQLite file in WAL mode", () => {
+    const path = ledgerPath(dir())
+    const ledger = Ledger.open(path)
+    ledger.close()
+    expect(statSync(path).mode & 0o777).toBe(0o600)
+    const db = new Database(path, { readonly: true })
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
+    db.close()
+  })
+
+  it("enforces the rolling 24 h cap, counting every signed payment but not unsigned ones", () => {
+    const ledger = Ledger.open(ledgerPath(dir()))
+    const now = 1_800_000_000_000
+    const ids: Array<number> = []
+    for (let i = 0; i < 5; i++) {
+      const r = ledger.reserve(payment(), limits(now))
+      expect(r._tag).toBe("Reserved")
+      if (r._tag === "Reserved") ids.push(r.id)
+    }
+    expect(ledger.reserve(payment({ amount: 1n, microUsd: 1n }), limits(now))).toMatchObject({ _tag: "DailyCapReached", spentMicroUsd: 50_000n })
+    ledger.finish(ids[0]!, "rejected")
+    expect(ledger.reserve(payment(), limits(now))._tag).toBe("DailyCapReached") // rejected still counts
+    ledger.finish(ids[1]!, "not_signed")
+    expect(ledger.reserve(payment(), limits(now))._tag).toBe("Reserved") // signing failed: freed
+    // 24 h later the window has moved on
+    expect(ledger.reserve(payment(), limits(now + 24 * 3_600_000 + 1))._tag).toBe("Reserved")
+    ledger.close()
+  })
+
+  it("recomputes today's spend after a restart, and marks payments left pending as unknown", () => {
+    const path = ledgerPath(dir())
+    const now = Date.now()
+    const first = Ledger.open(path)
+    const settled = first.reserve(payment(), limits(now))
+    const pending = first.reserve(payment(), limits(now))
+    if (settled._tag !== "Reserved" || pending._tag !== "Reserved") throw new Error("not reserved")
+    first.finish(settled.id, "settled", { txHash: `0x${"1".repeat(64)}` })
+    first.close() // "crash" with one payment in flight
+
+    const second = Ledger.open(path)
+    expect(second.spentSince(now - 86_400_000)).toBe(20_000n)
+    expect(second.get(pending.id)).toMatchObject({ status: "unknown" })
+    expect(second.get(settled.id)).toMatchObject({ status: "settled", txHash: `0x${"1".repeat(64)}` })
+    expect(second.byUpstream(now)).toEqual([
+      { upstream: "rungate", payments: 2, last24hMicroUsd: 20_000n, totalMicroUsd: 20_000n, settledMicroUsd: 10_000n, unknown: 1 }
+    ])
+    second.close()
+  })
+
+  it("refuses a second payment for an idempotency key within the window", () => {
+    const ledger = Ledger.open(ledgerPath(dir()))
+    const now = Date.now()
+    expect(ledger.reserve(payment({ idempotencyKey: "k1" }), limits(now))._tag).toBe("Reserved")
+    expect(ledger.reserve(payment({ idempotencyKey: "k1" }), limits(now + 1000))).toMatchObject({ _tag: "AlreadyPaid", previous: { status: "pending" } })
+    expect(ledger.reserve(payment({ idempotencyKey: "k2" }), limits(now))._tag).toBe("Reserved")
+    expect(ledger.reserve(payment({ idempotencyKey: "k1" }), limits(now + 3_600_001))._tag).toBe("Reserved") // window over
+    ledger.close()
+  })
+
+  it("two ledgers on one file (two processes) share the cap", () => {
+    const path = ledgerPath(dir())
+    const a = Ledger.open(path)
+    const b = Ledger.open(path)
+    const now = Date.now()
+    let reserved = 0
+    for (let i = 0; i < 10; i++) if ((i % 2 === 0 ? a : b).reserve(payment(), limits(now))._tag === "Reserved") reserved++
+    expect(reserved).toBe(5)
+    a.close()
+    b.close()
+  })
+})
