@@ -9,6 +9,7 @@ import { createHash, timingSafeEqual } from "node:crypto"
 import { isIP } from "node:net"
 import type { RouterConfig } from "../config/schema.js"
 import { Forbidden, Unauthorized } from "../errors/request.js"
+import { requireKeysFor } from "../accounts/requireKeys.js"
 
 type Headers = Readonly<Record<string, string | undefined>>
 
@@ -26,6 +27,8 @@ export const makeGuard = (config: RouterConfig): Guard => {
   const hosts = new Set([...LOOPBACK_NAMES, ...config.allowedHosts.map(normalizeHost), ...(wildcard ? [] : [normalizeHost(config.host)])])
   const origins = new Set(config.corsOrigins.map((origin) => origin.replace(/\/+$/, "").toLowerCase()))
   const keyDigests = config.accessKeys.map(digest)
+  /** `requireKeys` (default: off loopback): a request without any valid key is refused even when there are no accessKeys. */
+  const keysRequired = requireKeysFor(config)
 
   const hostAllowed = (host: string | undefined) => {
     if (host === undefined) return true // HTTP/1.0 without Host: no browser sends that
@@ -48,14 +51,16 @@ export const makeGuard = (config: RouterConfig): Guard => {
     }
     const origin = headers.origin
     const crossSite = headers["sec-fetch-site"] === "cross-site" || headers["sec-fetch-site"] === "same-site"
-    if ((origin !== undefined || crossSite) && allowedOrigin(headers) === undefined) {
+    // The router's own pages (the status page) calling back to it: same origin, and the Host was checked above.
+    const ownOrigin = !crossSite && origin !== undefined && headers.host !== undefined && origin.toLowerCase() === `http://${headers.host.toLowerCase()}`
+    if ((origin !== undefined || crossSite) && !ownOrigin && allowedOrigin(headers) === undefined) {
       return Effect.fail(new Forbidden({
         code: "origin_not_allowed",
         message: `Browser requests${origin === undefined ? "" : ` from origin '${origin}'`} are refused: ` +
           `a web page must not spend your keys. Add the origin to "corsOrigins" to allow it.`
       }))
     }
-    if (options.requireKey && keyDigests.length > 0) {
+    if (options.requireKey && (keyDigests.length > 0 || keysRequired)) {
       const token = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? "")?.[1]?.trim()
       const presented = token === undefined ? undefined : digest(token)
       // Compare against every key so timing does not reveal which one (or whether any) matched.
@@ -63,7 +68,7 @@ export const makeGuard = (config: RouterConfig): Guard => {
       if (!matched) {
         return Effect.fail(new Unauthorized({
           message: token === undefined
-            ? "Missing access key: send 'Authorization: Bearer <key>' (one of accessKeys)."
+            ? `Missing access key: send 'Authorization: Bearer <key>' (${keyDigests.length > 0 ? "one of accessKeys, or " : ""}a key from \`llmrouter keygen\`).`
             : "Invalid access key."
         }))
       }
