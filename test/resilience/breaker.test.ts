@@ -1,0 +1,208 @@
+/**
+ * Circuit breakers against a real router: a persistently failing endpoint opens its breaker and is
+ * then skipped without being called; a primary that is down for a while is probed once per
+ * cooldown (the fallback serving meanwhile) and gets the traffic back once it recovers; active
+ * health checks open breakers before any user request pays for finding out.
+ */
+import OpenAI from "openai"
+import { afterEach, describe, expect, it } from "vitest"
+import type { RouterConfigInput } from "../../src/config/schema.js"
+import type { Script } from "../support/openaiUpstream.js"
+import {
+  answerWith,
+  chain,
+  endpointState,
+  eventually,
+  fail,
+  health,
+  MESSAGES,
+  newResources,
+  routerFor,
+  sleep,
+  streamRaw,
+  stubs,
+  urlsOf
+} from "./support.js"
+
+const resources = newResources()
+afterEach(() => resources.closeAll())
+
+const setup = async (a: Script, extra: Partial<RouterConfigInput> = {}, b: Script = answerWith(["from ", "b"])) => {
+  const s = await stubs(resources, { a, b })
+  const router = await routerFor(resources, chain(urlsOf(s), extra))
+  const client = new OpenAI({ baseURL: router.baseUrl, apiKey: "unused", maxRetries: 0 })
+  return { a: s["a"]!, b: s["b"]!, router, client }
+}
+
+const ask = async (client: OpenAI) => {
+  const { data, response } = await client.chat.completions.create({ model: "m", messages: MESSAGES }).withResponse()
+  return { text: data.choices[0]?.message.content, model: response.headers.get("x-llmrouter-model"), attempts: response.headers.get("x-llmrouter-attempts") }
+}
+
+describe("a persistently failing endpoint", () => {
+  it("503 every time: the breaker opens after failureThreshold failures; later requests skip it without calling it", async () => {
+    const { a, b, router, client } = await setup(fail(503), { breaker: { failureThreshold: 3, cooldownMs: 10_000 } })
+
+    // request 1: a tried twice (one same-endpoint retry), both failures count → 2 of 3
+    expect(await ask(client)).toMatchObject({ text: "from b", model: "b:model-b", attempts: "3" })
+    expect(a.calls).toHaveLength(2)
+    expect(endpointState(await health(router), "a:model-a")).toMatchObject({ state: "closed", consecutiveFailures: 2 })
+
+    // request 2: the third failure opens the breaker
+    expect(await ask(client)).toMatchObject({ text: "from b", model: "b:model-b" })
+    const callsWhenOpened = a.calls.length
+    expect(callsWhenOpened).toBe(3) // the failure that opened it is not retried there
+    const view = await health(router)
+    expect(view.status).toBe("degraded")
+    expect(endpointState(view, "a:model-a")).toMatchObject({ state: "open", lastError: { tag: "Unavailable" } })
+    expect(endpointState(view, "a:model-a")!.consecutiveFailures).toBe(callsWhenOpened)
+    expect(endpointState(view, "b:model-b")).toMatchObject({ state: "closed", consecutiveFailures: 0 })
+
+    // requests 3–5: a is not called any more; b answers at the first attempt
+    for (let i = 0; i < 3; i++) expect(await ask(client)).toMatchObject({ text: "from b", model: "b:model-b", attempts: "1" })
+    const streamed = await streamRaw(router)
+    expect(streamed.text).toBe("from b")
+    expect(streamed.response.headers.get("x-llmrouter-model")).toBe("b:model-b")
+    expect(a.calls).toHaveLength(callsWhenOpened)
+    expect(b.calls).toHaveLength(6)
+  })
+
+  it("opens on the error ratio over the window too (failures interleaved with successes)", async () => {
+    let n = 0
+    const flaky: Script = (request, response, i) => {
+      n += 1
+      return i % 2 === 0 ? fail(503)(request, response, i) : answerWith(["from ", "a"])(request, response, i)
+    }
+    const { a, router, client } = await setup(flaky, {
+      retry: { backoffMs: 1, sameEndpointRetries: 0 },
+      breaker: { failureThreshold: 100, errorRatio: 0.5, windowSize: 4, minRequests: 4, cooldownMs: 10_000 }
+    })
+    for (let i = 0; i < 4; i++) await ask(client) // fail, ok, fail, ok → 2/4 failures ≥ 0.5, checked at the next failure
+    await ask(client) // fail → opens
+    expect(endpointState(await health(router), "a:model-a")).toMatchObject({ state: "open" })
+    const calls = a.calls.length
+    expect(await ask(client)).toMatchObject({ model: "b:model-b", attempts: "1" })
+    expect(a.calls).toHaveLength(calls)
+    expect(n).toBe(calls)
+  })
+
+  it("client errors (400) never open the breaker", async () => {
+    const { a, router, client } = await setup(fail(400), { breaker: { failureThreshold: 1, cooldownMs: 10_000 } })
+    for (let i = 0; i < 3; i++) await expect(ask(client)).rejects.toMatchObject({ status: 400 })
+    expect(a.calls).toHaveLength(3)
+    expect(endpointState(await health(router), "a:model-a")).toMatchObject({ state: "closed", consecutiveFailures: 0 })
+  })
+})
+
+describe("a primary that is down for a while, then recovers", () => {
+  it("serves from the fallback, probes the primary once per cooldown, and returns to it after recovery", async () => {
+    const COOLDOWN = 300
+    let down = true
+    const primary: Script = (request, response, i) => (down ? fail(503) : answerWith(["from ", "a"]))(request, response, i)
+    const { a, b, router, client } = await setup(primary, {
+      retry: { backoffMs: 1, sameEndpointRetries: 0 },
+      breaker: { failureThreshold: 2, cooldownMs: COOLDOWN, maxCooldownMs: COOLDOWN }
+    })
+
+    const served: Array<{ at: number; model: string | null }> = []
+    const started = Date.now()
+    let recoveredAt = 0
+    const backOnA = () => served.filter((s) => s.at > recoveredAt && s.model === "a:model-a").length
+    while (Date.now() - started < 1_300 || (backOnA() < 4 && Date.now() - started < 2_500)) {
+      if (down && Date.now() - started > 700) {
+        down = false
+        recoveredAt = Date.now()
+      }
+      const { model, text } = await ask(client)
+      expect(text).toBe(model === "a:model-a" ? "from a" : "from b") // every request is answered
+      served.push({ at: Date.now(), model })
+      await sleep(15)
+    }
+
+    // opened after 2 failures, then only probes while open: one per cooldown, never a burst
+    const failures = a.calls.filter((c) => c.at < recoveredAt)
+    const probes = failures.slice(2)
+    expect(probes.length).toBeGreaterThanOrEqual(1)
+    expect(probes.length).toBeLessThanOrEqual(3)
+    const gaps = [failures[1]!, ...probes].slice(1).map((c, i) => c.at - [failures[1]!, ...probes][i]!.at)
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(COOLDOWN - 50)
+    // the fallback carried the traffic while the primary was open
+    expect(b.calls.filter((c) => c.at < recoveredAt).length).toBeGreaterThan(failures.length * 3)
+    // after recovery: the next probe closes the breaker and the primary serves everything again
+    const firstBackOnA = served.find((s) => s.at > recoveredAt && s.model === "a:model-a")
+    expect(firstBackOnA).toBeDefined()
+    expect(firstBackOnA!.at - recoveredAt).toBeLessThanOrEqual(COOLDOWN + 300)
+    const afterwards = served.filter((s) => s.at > firstBackOnA!.at)
+    expect(afterwards.length).toBeGreaterThan(3)
+    expect(afterwards.every((s) => s.model === "a:model-a")).toBe(true)
+    expect(endpointState(await health(router), "a:model-a")).toMatchObject({ state: "closed", consecutiveFailures: 0 })
+  })
+
+  it("a failed half-open probe is the only call in that cooldown (no same-endpoint retry behind it)", async () => {
+    const COOLDOWN = 300
+    const { a, client } = await setup(fail(503), {
+      retry: { backoffMs: 1, sameEndpointRetries: 1 },
+      breaker: { failureThreshold: 2, cooldownMs: COOLDOWN, maxCooldownMs: COOLDOWN }
+    })
+    await ask(client) // a: call + retry → open
+    expect(a.calls).toHaveLength(2)
+    await sleep(COOLDOWN + 30)
+    await ask(client) // half-open: one probe, it fails → open again
+    await ask(client)
+    expect(a.calls).toHaveLength(3)
+  })
+})
+
+describe("active health checks", () => {
+  it("a provider whose models listing fails has its endpoints' breakers opened without any user traffic", async () => {
+    const s = await stubs(resources, { a: answerWith(["from ", "a"]), b: answerWith(["from ", "b"]) })
+    s["a"]!.models = fail(503)
+    const router = await routerFor(resources, chain(urlsOf(s), {
+      healthCheckIntervalMs: 60,
+      breaker: { failureThreshold: 2, cooldownMs: 10_000 }
+    }))
+
+    expect(await eventually(async () => endpointState(await health(router), "a:model-a")?.state === "open")).toBe(true)
+    const view = await health(router)
+    const providerA = view.providers.find((p) => p.name === "a")
+    const providerB = view.providers.find((p) => p.name === "b")
+    expect(providerA?.check).toMatchObject({ ok: false, detail: "HTTP 503" })
+    expect(providerB?.check).toMatchObject({ ok: true })
+    expect(endpointState(view, "b:model-b")?.state ?? "closed").toBe("closed")
+    expect(s["a"]!.checks.length).toBeGreaterThanOrEqual(2)
+    expect(s["a"]!.checks[0]!.url).toBe("/v1/models")
+    expect(s["a"]!.calls).toHaveLength(0) // never a chat call, never billed
+
+    const client = new OpenAI({ baseURL: router.baseUrl, apiKey: "unused", maxRetries: 0 })
+    expect(await ask(client)).toMatchObject({ text: "from b", model: "b:model-b", attempts: "1" })
+    expect(s["a"]!.calls).toHaveLength(0)
+  })
+
+  it("checks run every healthCheckIntervalMs, and a provider that is reachable again gets an immediate probe", async () => {
+    let listingUp = false
+    let chatUp = false
+    const s = await stubs(resources, {
+      a: (request, response, i) => (chatUp ? answerWith(["from ", "a"]) : fail(503))(request, response, i),
+      b: answerWith(["from ", "b"])
+    })
+    s["a"]!.models = (request, response, i) => (listingUp ? answerWith([])(request, response, i) : fail(503)(request, response, i))
+    const router = await routerFor(resources, chain(urlsOf(s), {
+      healthCheckIntervalMs: 80,
+      breaker: { failureThreshold: 1, cooldownMs: 60_000 }
+    }))
+    expect(await eventually(async () => endpointState(await health(router), "a:model-a")?.state === "open")).toBe(true)
+    listingUp = true
+    chatUp = true
+    // the open breaker would wait 60 s; the successful check lets the next request probe now
+    const checksBefore = s["a"]!.checks.length
+    expect(await eventually(() => s["a"]!.checks.length > checksBefore + 1, 1_000)).toBe(true)
+    const client = new OpenAI({ baseURL: router.baseUrl, apiKey: "unused", maxRetries: 0 })
+    expect(await ask(client)).toMatchObject({ text: "from a", model: "a:model-a" })
+    const view = await health(router)
+    expect(view.providers.find((p) => p.name === "a")?.check).toMatchObject({ ok: true })
+    expect(endpointState(view, "a:model-a")).toMatchObject({ state: "closed" })
+    // spacing of the checks (the upstream's own timestamps)
+    const at = s["a"]!.checks.map((c) => c.at)
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(60)
+  })
+})
