@@ -60,8 +60,10 @@ const readBounded = (source: IncomingMessage, limit: number): Effect.Effect<Buff
 
 export const parseChatRequest = (bytes: ArrayBuffer | Uint8Array): Effect.Effect<ChatRequest, InvalidRequest> => {
   let body: unknown
+  // A view, not a copy: the body can be megabytes.
+  const raw = (Buffer.isBuffer(bytes) ? bytes : bytes instanceof ArrayBuffer ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString("utf8")
   try {
-    body = JSON.parse(Buffer.from(bytes as ArrayBuffer).toString("utf8"))
+    body = JSON.parse(raw)
   } catch (error) {
     return Effect.fail(new InvalidRequest({
       message: `We could not parse the JSON body of your request: ${(error as Error).message}`,
@@ -74,7 +76,7 @@ export const parseChatRequest = (bytes: ArrayBuffer | Uint8Array): Effect.Effect
   return Either.match(decodeChatBody(body), {
     onLeft: (error) => Effect.fail(fieldError(error)),
     onRight: (valid) =>
-      Effect.succeed({ body: body as Record<string, unknown>, model: valid.model, stream: valid.stream === true })
+      Effect.succeed({ body: body as Record<string, unknown>, model: valid.model, stream: valid.stream === true, raw })
   })
 }
 

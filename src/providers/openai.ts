@@ -7,6 +7,7 @@ import { Either, Redacted, Schema } from "effect"
 import { StreamBroken } from "../errors/upstream.js"
 import type { Adapter, ResolvedEndpoint, StreamTranslator } from "./Adapter.js"
 import { classifyHttpError } from "./httpErrors.js"
+import { replaceModel } from "./rawModel.js"
 import { SseWatcher } from "./sse.js"
 
 /** The least a chat completion must have for the client to make sense of it. */
@@ -27,7 +28,8 @@ export const OpenAiAdapter: Adapter = {
         ...endpoint.headers,
         ...authHeaders(endpoint)
       },
-      body: JSON.stringify({ ...request.body, model: endpoint.modelId })
+      body: (request.raw === undefined ? undefined : replaceModel(request.raw, request.model, endpoint.modelId)) ??
+        JSON.stringify({ ...request.body, model: endpoint.modelId })
     }),
   parseError: classifyHttpError,
   translateResponse: (endpoint, _request, body) => {

@@ -5,7 +5,7 @@
  */
 import { Effect, Either } from "effect"
 import type { InvalidRequest } from "../errors/request.js"
-import type { UpstreamError } from "../errors/upstream.js"
+import { Timeout, type UpstreamError } from "../errors/upstream.js"
 import type { Adapter, ChatRequest, ResolvedEndpoint } from "../providers/Adapter.js"
 import { receiptHeader } from "../payments/receipt.js"
 import { headerValue } from "../providers/httpErrors.js"
@@ -41,9 +41,15 @@ export const attemptEndpoint = (
 ): Effect.Effect<Attempted, UpstreamError | InvalidRequest> =>
   Effect.gen(function*() {
     const started = Date.now()
+    // The request's total deadline bounds every wait here: no timer fiber per request is needed.
+    const left = request.deadline === undefined ? Infinity : request.deadline - started
+    if (left <= 0) {
+      return yield* new Timeout({ endpoint: endpoint.id, phase: "total", message: `the request's total deadline passed before ${endpoint.id} could be tried` })
+    }
     const built = yield* Either.match(adapter.buildRequest(endpoint, request), { onLeft: Effect.fail, onRight: Effect.succeed })
     const upstreamRequest = { ...built, headers: { ...built.headers, ...extraHeaders } }
-    const response = yield* client.send(endpoint, upstreamRequest, request.stream)
+    const timeoutMs = Math.min(request.stream ? endpoint.timeouts.firstTokenMs : endpoint.timeouts.responseMs, left)
+    const response = yield* client.send(endpoint, upstreamRequest, { stream: request.stream, timeoutMs })
     if (response.status < 200 || response.status >= 300) {
       const text = yield* readErrorBody(endpoint, response.body)
       return yield* Effect.fail(adapter.parseError(endpoint, response.status, response.headers, text))
@@ -60,7 +66,7 @@ export const attemptEndpoint = (
       return { endpoint, upstreamHeaders, outcome: { _tag: "Complete", bytes: translated }, latencyMs: Date.now() - started, ...paymentReceipt }
     }
     const answer = new UpstreamAnswer(endpoint, response.body, adapter.streamTranslator(endpoint, request))
-    const budget = Math.max(1, endpoint.timeouts.firstTokenMs - (Date.now() - started))
+    const budget = Math.max(1, Math.min(endpoint.timeouts.firstTokenMs - (Date.now() - started), started + left - Date.now()))
     const head = yield* awaitFirstContent(answer, budget)
     return { endpoint, upstreamHeaders, outcome: { _tag: "Streaming", answer, head }, latencyMs: Date.now() - started, ...paymentReceipt }
   })

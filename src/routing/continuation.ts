@@ -17,7 +17,8 @@ type Attempt = (endpoint: ResolvedEndpoint, request: ChatRequest) => Effect.Effe
 
 export const withPrefill = (request: ChatRequest, delivered: string): ChatRequest => {
   const messages = Array.isArray(request.body.messages) ? request.body.messages : []
-  return { ...request, body: { ...request.body, messages: [...messages, { role: "assistant", content: delivered }] } }
+  const { raw: _stale, ...rest } = request
+  return { ...rest, body: { ...request.body, messages: [...messages, { role: "assistant", content: delivered }] } }
 }
 
 /**

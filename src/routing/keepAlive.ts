@@ -3,9 +3,10 @@
  * within `keepAliveMs`, the response starts (200, `text/event-stream`) with `: keep-alive`
  * comments every `keepAliveMs`, so clients and proxies with idle timeouts do not give up, and the
  * routing goes on behind them. Its outcome is then the rest of the stream: the answer, or an SSE
- * error event (the status can no longer change).
+ * error event (the status can no longer change). One fiber and one Node timer per request: the
+ * common case (an answer within `keepAliveMs`) costs no more than that.
  */
-import { Effect, Fiber, Runtime } from "effect"
+import { Effect, Exit, Fiber, FiberId, Runtime } from "effect"
 import type { Readable } from "node:stream"
 import { sseErrorEvent } from "../providers/sse.js"
 import { generatorReadable } from "./stream/generatorReadable.js"
@@ -21,43 +22,58 @@ export const withKeepAlive = <A, E extends { readonly message: string; readonly 
 ): Effect.Effect<Waited<A>, E> =>
   intervalMs <= 0
     ? Effect.map(work, (value) => ({ _tag: "Ready", value }))
-    : Effect.gen(function*() {
-      const runtime = yield* Effect.runtime<never>()
-      const fiber = yield* Effect.forkDaemon(work)
-      const early = yield* Fiber.join(fiber).pipe(
-        Effect.timeout(intervalMs),
-        Effect.onInterrupt(() => Fiber.interrupt(fiber)),
-        Effect.catchTag("TimeoutException", () => Effect.succeed(undefined))
-      )
-      if (early !== undefined) return { _tag: "Ready", value: early } as const
-      let inner: Readable | undefined
-      const chunks = async function*() {
-        const outcome = Runtime.runPromiseExit(runtime)(Fiber.join(fiber))
-        let timer: NodeJS.Timeout | undefined
-        try {
-          for (;;) {
-            yield KEEP_ALIVE
-            const tick = new Promise<"tick">((resolve) => {
-              timer = setTimeout(() => resolve("tick"), intervalMs)
-            })
-            const exit = await Promise.race([outcome, tick])
-            if (exit === "tick") continue
-            if (exit._tag === "Failure") {
-              const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-              yield sseErrorEvent(failure?.message ?? "the request failed", failure?._tag ?? "internal_error")
-              return
-            }
-            inner = streamOf(exit.value)
-            for await (const chunk of inner) yield chunk as Buffer
-            return
-          }
-        } finally {
+    : Effect.flatMap(Effect.runtime<never>(), (runtime) =>
+      Effect.async<Waited<A>, E>((resume) => {
+        const fiber = Runtime.runFork(runtime)(work)
+        let started = false
+        const timer = setTimeout(() => {
+          started = true
+          resume(Effect.succeed({ _tag: "Started", stream: keepAliveStream(runtime, fiber, intervalMs, streamOf) }))
+        }, intervalMs)
+        fiber.addObserver((exit) => {
+          if (started) return
           clearTimeout(timer)
+          resume(Exit.isSuccess(exit) ? Effect.succeed({ _tag: "Ready", value: exit.value }) : Effect.failCause(exit.cause))
+        })
+        return Effect.sync(() => {
+          clearTimeout(timer)
+          fiber.unsafeInterruptAsFork(FiberId.none)
+        })
+      }))
+
+const keepAliveStream = <A, E extends { readonly message: string; readonly _tag: string }>(
+  runtime: Runtime.Runtime<never>,
+  fiber: Fiber.RuntimeFiber<A, E>,
+  intervalMs: number,
+  streamOf: (value: A) => Readable
+): Readable => {
+  let inner: Readable | undefined
+  const chunks = async function*() {
+    const outcome = Runtime.runPromiseExit(runtime)(Fiber.join(fiber))
+    let timer: NodeJS.Timeout | undefined
+    try {
+      for (;;) {
+        yield KEEP_ALIVE
+        const tick = new Promise<"tick">((resolve) => {
+          timer = setTimeout(() => resolve("tick"), intervalMs)
+        })
+        const exit = await Promise.race([outcome, tick])
+        if (exit === "tick") continue
+        if (exit._tag === "Failure") {
+          const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+          yield sseErrorEvent(failure?.message ?? "the request failed", failure?._tag ?? "internal_error")
+          return
         }
+        inner = streamOf(exit.value)
+        for await (const chunk of inner) yield chunk as Buffer
+        return
       }
-      const stream = generatorReadable(chunks(), () => {
-        inner?.destroy()
-        Runtime.runFork(runtime)(Fiber.interrupt(fiber))
-      })
-      return { _tag: "Started", stream } as const
-    })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  return generatorReadable(chunks(), () => {
+    inner?.destroy()
+    fiber.unsafeInterruptAsFork(FiberId.none)
+  })
+}

@@ -19,13 +19,13 @@ export interface UpstreamResponse {
 
 export interface UpstreamClientService {
   /**
-   * Resolves when the response headers arrive: within `firstTokenMs` for a stream, `responseMs`
-   * otherwise (the same bound then applies to each gap in the body).
+   * Resolves when the response headers arrive within `timeoutMs` (for a non-stream, the same bound
+   * then applies to each gap in the body; a stream's gaps are bounded by `idleMs`).
    */
   readonly send: (
     endpoint: ResolvedEndpoint,
     request: UpstreamRequest,
-    stream: boolean
+    options: { readonly stream: boolean; readonly timeoutMs: number }
   ) => Effect.Effect<UpstreamResponse, ConnectionFailed | Timeout>
   /** A health-check `GET`: status and latency only, body drained, bounded by `connectMs` + `firstTokenMs`. */
   readonly probe: (endpoint: ResolvedEndpoint, request: HealthCheckRequest) => Effect.Effect<{ readonly status: number; readonly latencyMs: number }, ConnectionFailed | Timeout>
@@ -49,9 +49,16 @@ export const make = Effect.gen(function*() {
     (agent) => Effect.promise(() => agent.destroy())
   )
 
-  const send: UpstreamClientService["send"] = (endpoint, request, stream) =>
+  const send: UpstreamClientService["send"] = (endpoint, request, { stream, timeoutMs }) =>
     Effect.async<UpstreamResponse, ConnectionFailed | Timeout>((resume) => {
       const controller = new AbortController()
+      // undici's header timer ticks every ~0.5 s (up to 1 s late): the deadline is ours to keep,
+      // with a plain timer (no extra fiber per request).
+      let timedOut = false
+      const timer = setTimeout(() => {
+        timedOut = true
+        controller.abort()
+      }, timeoutMs)
       const url = new URL(request.url)
       agent.request({
         origin: url.origin,
@@ -60,13 +67,23 @@ export const make = Effect.gen(function*() {
         headers: request.headers,
         body: request.body,
         signal: controller.signal,
-        headersTimeout: stream ? endpoint.timeouts.firstTokenMs : endpoint.timeouts.responseMs,
-        bodyTimeout: stream ? endpoint.timeouts.idleMs : endpoint.timeouts.responseMs
+        headersTimeout: timeoutMs + 1_000,
+        // A stream's first content may take up to firstTokenMs; idleMs is enforced by the session once it flows.
+        bodyTimeout: stream ? Math.max(endpoint.timeouts.idleMs, timeoutMs) : timeoutMs
       }).then(
-        (response) => resume(Effect.succeed({ status: response.statusCode, headers: response.headers, body: response.body })),
-        (error: unknown) => resume(Effect.fail(transportError(endpoint, error, stream)))
+        (response) => {
+          clearTimeout(timer)
+          resume(Effect.succeed({ status: response.statusCode, headers: response.headers, body: response.body }))
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          resume(Effect.fail(transportError(endpoint, timedOut ? { code: "UND_ERR_HEADERS_TIMEOUT" } : error, timeoutMs)))
+        }
       )
-      return Effect.sync(() => controller.abort())
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        controller.abort()
+      })
     })
 
   const probe: UpstreamClientService["probe"] = (endpoint, request) =>
@@ -98,7 +115,7 @@ export const make = Effect.gen(function*() {
 export const layer = Layer.scoped(UpstreamClient, make)
 
 /** undici's error codes → tagged errors. The key and the body never appear in the message. */
-export const transportError = (endpoint: ResolvedEndpoint, error: unknown, stream = true): ConnectionFailed | Timeout => {
+export const transportError = (endpoint: ResolvedEndpoint, error: unknown, waitedMs?: number): ConnectionFailed | Timeout => {
   const code = errorCode(error)
   const common = { endpoint: endpoint.id }
   switch (code) {
@@ -108,7 +125,7 @@ export const transportError = (endpoint: ResolvedEndpoint, error: unknown, strea
       return new Timeout({
         ...common,
         phase: "first-byte",
-        message: `${endpoint.id} sent no response within ${stream ? endpoint.timeouts.firstTokenMs : endpoint.timeouts.responseMs} ms`
+        message: `${endpoint.id} sent no response within ${waitedMs ?? endpoint.timeouts.firstTokenMs} ms`
       })
     case "UND_ERR_BODY_TIMEOUT":
       return new Timeout({ ...common, phase: "idle", message: `${endpoint.id} went silent for ${endpoint.timeouts.idleMs} ms` })

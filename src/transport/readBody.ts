@@ -17,7 +17,7 @@ export const readBody = (
       if (failure._tag === "TooLarge") {
         return new StreamBroken({ endpoint: endpoint.id, message: `${endpoint.id} sent a response over ${limit} bytes` })
       }
-      const error = transportError(endpoint, failure.cause, false)
+      const error = transportError(endpoint, failure.cause, endpoint.timeouts.responseMs)
       return error._tag === "Timeout"
         ? error
         : new StreamBroken({ endpoint: endpoint.id, message: `${endpoint.id} broke off its response: ${error.message}` })
