@@ -38,6 +38,8 @@ export interface HealthService {
   readonly failure: (endpoint: string, error: UpstreamError) => Effect.Effect<void>
   /** An admitted call ended without a verdict (interrupted). */
   readonly release: (endpoint: string) => Effect.Effect<void>
+  /** Whether the breaker is open or probing: then no same-endpoint retry may go out either. */
+  readonly isOpen: (endpoint: string) => Effect.Effect<boolean>
   readonly providerChecked: (check: ProviderCheck, endpoints: ReadonlyArray<string>) => Effect.Effect<void>
   readonly snapshot: Effect.Effect<{ readonly endpoints: ReadonlyArray<EndpointHealth>; readonly providers: ReadonlyArray<ProviderCheck> }>
 }
@@ -115,6 +117,7 @@ export const make = Effect.gen(function*() {
       }),
     failure,
     release: (endpoint) => Effect.sync(() => entry(endpoint).breaker.release()),
+    isOpen: (endpoint) => Effect.sync(() => entry(endpoint).breaker.state !== "closed"),
     providerChecked: (check, endpoints) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
         checks.set(check.provider, check)

@@ -90,7 +90,7 @@ export const refusalReason = (body: string): "context_length" | "content_policy"
   if (/context_length_exceeded|context length|maximum context|prompt is too long|too many tokens|exceeds the maximum number of tokens|input is too long/.test(text)) {
     return "context_length"
   }
-  if (/content_policy|content_filter|content management policy|safety system|responsible ai/.test(text)) {
+  if (/content_policy|content[_ ]filter|content management policy|safety system|responsible ai/.test(text)) {
     return "content_policy"
   }
   return undefined

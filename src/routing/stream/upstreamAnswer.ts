@@ -60,6 +60,8 @@ export class UpstreamAnswer {
   /** Silence (no substantive event) for `ms` destroys the body with `Stalled`. */
   armIdle(ms: number, finalise = false): void {
     this.stopTimer()
+    // The finish already came (with the first content, before any timer was armed): only the grace is left.
+    if (this.tracker.finished) [ms, finalise] = [FINISH_GRACE_MS, true]
     this.timer = setTimeout(() => this.body.destroy(new Stalled(ms, finalise)), ms)
     this.timer.unref()
   }
