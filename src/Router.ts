@@ -1,35 +1,49 @@
 /**
- * The `Router` service: the request path. Resolve the model to a candidate chain, then try the
- * chain — same-endpoint retries on a `Schedule`, failover by `catchIf` over the error tags, a
- * bounded attempt budget and a total deadline — until one endpoint answers. Nothing here is
- * retried once a byte has reached the client: the answer is returned before any byte is written.
+ * The `Router` service: the request path. Resolve the model (classifying `auto`), then try the
+ * candidate chain — breaker admission, same-endpoint retries on a `Schedule`, failover by
+ * `catchIf` over the error tags, a bounded attempt budget and a total deadline — until one endpoint
+ * produces a complete answer or its first streamed content. Nothing is retried once a byte has
+ * reached the client; a committed stream that breaks is continued elsewhere (`routing/stream`).
  */
-import { Context, Effect, Either, Layer, Ref } from "effect"
+import { Cause, Context, Effect, Either, Exit, Layer, Ref, Runtime } from "effect"
+import type { Readable } from "node:stream"
+import { Classifier, type Decision } from "./Classifier.js"
 import { Config } from "./Config.js"
 import type { Category } from "./config/schema.js"
 import { type ModelNotFound, NoRoutableEndpoint } from "./errors/request.js"
-import { AllCandidatesFailed, type AttemptSummary } from "./errors/routing.js"
-import { type BadRequest, Timeout } from "./errors/upstream.js"
+import { AllCandidatesFailed, type AttemptSummary, type CircuitOpen } from "./errors/routing.js"
+import { RateLimited, StreamBroken, type UpstreamError } from "./errors/upstream.js"
+import { Health } from "./Health.js"
+import { Metrics } from "./Metrics.js"
+import { type Tokens, usageFromBody, usageFromChunk, paymentMicroUsd } from "./metrics/usage.js"
+import { Payments } from "./Payments.js"
 import type { ChatRequest, ResolvedEndpoint } from "./providers/Adapter.js"
 import { adapters } from "./providers/registry.js"
-import type { Candidate } from "./providers/resolve.js"
 import { ProviderPool, type Route } from "./ProviderPool.js"
-import { type Answer, attemptEndpoint, type AnswerFrom } from "./routing/attempt.js"
+import { type Attempted, attemptEndpoint } from "./routing/attempt.js"
+import { continuationOrder, continueOn } from "./routing/continuation.js"
+import { withKeepAlive } from "./routing/keepAlive.js"
+import { makePaymentSession, type PaymentSession, payOnce, sealAfterPayment } from "./routing/payOnce.js"
 import { type AttemptError, failsOver, sameEndpointSchedule } from "./routing/policy.js"
+import { type Continuation, streamSession } from "./routing/stream/session.js"
 import { UpstreamClient } from "./transport/UpstreamClient.js"
 
+export type Answer =
+  | { readonly _tag: "Complete"; readonly bytes: Buffer | string }
+  | { readonly _tag: "Stream"; readonly stream: Readable }
+
 export interface RouterResponse {
-  /** The endpoint that answered. */
-  readonly endpoint: ResolvedEndpoint
-  /** Upstream calls made, retries and failovers included. */
-  readonly attempts: number
+  /** The endpoint that answered; unknown when a keep-alive stream had to start first. */
+  readonly endpoint: ResolvedEndpoint | undefined
   readonly category?: Category
+  /** The classifier's decision, for `auto`. */
+  readonly decision?: Decision
   readonly answer: Answer
   /** Response headers for the client: `x-llmrouter-*` and pass-through ids. */
   readonly headers: Readonly<Record<string, string>>
 }
 
-export type RouterError = ModelNotFound | NoRoutableEndpoint | AllCandidatesFailed | BadRequest | AttemptError
+export type RouterError = ModelNotFound | NoRoutableEndpoint | AllCandidatesFailed | Exclude<AttemptError, CircuitOpen>
 
 export interface RouterService {
   readonly handle: (request: ChatRequest) => Effect.Effect<RouterResponse, RouterError>
@@ -37,66 +51,197 @@ export interface RouterService {
 
 export class Router extends Context.Tag("llmrouter/Router")<Router, RouterService>() {}
 
+type Log = Ref.Ref<ReadonlyArray<AttemptSummary>>
+
 export const make = Effect.gen(function*() {
   const { config } = yield* Config
   const pool = yield* ProviderPool
   const client = yield* UpstreamClient
+  const health = yield* Health
+  const classifier = yield* Classifier
+  const payments = yield* Payments
+  const metrics = yield* Metrics
+  const runtime = yield* Effect.runtime<never>()
   const schedule = sameEndpointSchedule(config.retry)
+  const failover = failsOver(config.failoverOnContentFilter)
   /** Round-robin position per load-balanced route. */
   const rotation = new Map<string, number>()
 
   const order = (route: Route): ReadonlyArray<ResolvedEndpoint> => {
-    const ready = route.candidates.flatMap((c: Candidate) => (c._tag === "Ready" ? [c.endpoint] : []))
+    const ready = route.candidates.flatMap((c) => (c._tag === "Ready" ? [c.endpoint] : []))
     if (route.strategy !== "load_balance" || ready.length < 2) return ready
     const start = rotation.get(route.model) ?? 0
     rotation.set(route.model, (start + 1) % ready.length)
     return [...ready.slice(start), ...ready.slice(0, start)]
   }
 
-  const runChain = (request: ChatRequest, route: Route, endpoints: ReadonlyArray<ResolvedEndpoint>) =>
-    Effect.gen(function*() {
-      const log = yield* Ref.make<ReadonlyArray<AttemptSummary>>([])
-      const budgetLeft = Effect.map(Ref.get(log), (attempts) => attempts.length < config.retry.maxAttempts)
+  /**
+   * One upstream call, counted against the budget and reported to `Health`; a 402 is paid and the
+   * call made once more with the payment (`payOnce`: at most one payment per logical request).
+   */
+  const call = (log: Log, session: PaymentSession) => (endpoint: ResolvedEndpoint, request: ChatRequest) => {
+    const adapter = adapters[endpoint.kind]
+    if (adapter === undefined) return Effect.die(new Error(`no adapter for ${endpoint.kind}`))
+    return payOnce(payments, session, endpoint, (paymentHeaders) => attemptEndpoint(client, adapter, endpoint, request, paymentHeaders).pipe(
+      Effect.tap((attempted) => health.success(endpoint.id, attempted.latencyMs)),
+      Effect.tapError((error) => error._tag === "InvalidRequest" ? Effect.void : health.failure(endpoint.id, error)),
+      Effect.onInterrupt(() => health.release(endpoint.id))
+    )).pipe(
+      // Logged after payOnce: a refused 402 is reported with why it was not paid.
+      Effect.tapError((error) => Ref.update(log, (attempts) => [...attempts, { endpoint: endpoint.id, error: error._tag, message: error.message }]))
+    )
+  }
 
-      const once = (endpoint: ResolvedEndpoint) => {
-        const adapter = adapters[endpoint.kind]
-        return adapter === undefined
-          ? Effect.die(new Error(`no adapter for ${endpoint.kind}`))
-          : attemptEndpoint(client, adapter, endpoint, request).pipe(
-            Effect.tapError((error) =>
-              Ref.update(log, (attempts) => [...attempts, { endpoint: endpoint.id, error: error._tag, message: error.message }])
-            )
-          )
+  const budgetLeft = (log: Log) => Effect.map(Ref.get(log), (attempts) => attempts.length < config.retry.maxAttempts)
+
+  /** An endpoint's breaker must admit the call; then transient failures are retried there. */
+  const onEndpoint = (log: Log, session: PaymentSession, request: ChatRequest) => (endpoint: ResolvedEndpoint) =>
+    Effect.flatMap(health.admit(endpoint.id), (admitted): Effect.Effect<Attempted, AttemptError> =>
+      admitted
+        ? call(log, session)(endpoint, request).pipe(Effect.retry({
+          schedule,
+          // a failure that opened the breaker (or a failed half-open probe) is not retried there
+          while: () => Effect.zipWith(budgetLeft(log), health.isOpen(endpoint.id), (ok, open) => ok && !open)
+        }))
+        : Effect.flip(health.refusal(endpoint.id)))
+
+  const chain = (log: Log, session: PaymentSession, request: ChatRequest, endpoints: ReadonlyArray<ResolvedEndpoint>) => {
+    const attempt = onEndpoint(log, session, request)
+    return endpoints.slice(1).reduce(
+      (previous, endpoint) =>
+        previous.pipe(Effect.catchIf(failover, (error) =>
+          Effect.flatMap(budgetLeft(log), (ok) => (ok ? attempt(endpoint) : Effect.fail(error))))),
+      attempt(endpoints[0] as ResolvedEndpoint)
+    )
+  }
+
+  /** The chain's last failure, as the client should see it. */
+  const conclude = (log: Log, model: string) => (last: AttemptError) =>
+    Effect.flatMap(Ref.get(log), (attempts): Effect.Effect<never, RouterError> => {
+      if (last._tag === "InvalidRequest" || last._tag === "PaymentFailed" || (last._tag === "BadRequest" && !failover(last))) return Effect.fail(last)
+      const real = last._tag === "CircuitOpen" ? lastReal(attempts) : last
+      if (real === undefined && last._tag === "CircuitOpen") {
+        // Every candidate was skipped: rate limits are reported as one (429 + Retry-After), failures as 503.
+        return last.state === "cooling"
+          ? Effect.fail(new AllCandidatesFailed({
+            model,
+            attempts,
+            last: new RateLimited({ endpoint: last.endpoint, message: last.message, retryAfterMs: last.retryAfterMs })
+          }))
+          : Effect.fail(new NoRoutableEndpoint({ model, reasons: [last.message] }))
       }
-      const onEndpoint = (endpoint: ResolvedEndpoint): Effect.Effect<AnswerFrom, AttemptError> =>
-        once(endpoint).pipe(
-          Effect.retry({ schedule, while: () => budgetLeft })
-        )
-      const chain = endpoints.slice(1).reduce(
-        (previous, endpoint) =>
-          previous.pipe(
-            Effect.catchIf(failsOver, (error) =>
-              Effect.flatMap(budgetLeft, (ok) => (ok ? onEndpoint(endpoint) : Effect.fail(error))))
-          ),
-        onEndpoint(endpoints[0] as ResolvedEndpoint)
-      )
-      const answer = yield* chain.pipe(
-        Effect.catchIf(failsOver, (last) =>
-          last._tag === "InvalidRequest"
-            ? Effect.fail<AttemptError | AllCandidatesFailed>(last)
-            : Effect.flatMap(Ref.get(log), (attempts) =>
-              Effect.fail(new AllCandidatesFailed({ model: route.model, attempts, last }))))
-      )
-      return { answer, attempts: (yield* Ref.get(log)).length + 1 }
+      if (real === undefined) return Effect.fail(new NoRoutableEndpoint({ model, reasons: [last.message] }))
+      return Effect.fail(new AllCandidatesFailed({ model, attempts, last: real }))
     })
 
-  const handle = (request: ChatRequest): Effect.Effect<RouterResponse, RouterError> =>
-    Effect.gen(function*() {
-      const target = yield* Either.match(pool.resolve(request.model), { onLeft: Effect.fail, onRight: Effect.succeed })
-      if (target._tag === "Auto") {
-        return yield* new NoRoutableEndpoint({ model: request.model, reasons: ["the classifier is not available"] })
+  const continuation = (log: Log, session: PaymentSession, request: ChatRequest, endpoints: ReadonlyArray<ResolvedEndpoint>) => {
+    const broken = new Set<string>()
+    return (delivered: string, failed: ResolvedEndpoint, signal: AbortSignal): Promise<Continuation | string> => {
+      broken.add(failed.id)
+      const attempt = call(log, session)
+      const tries = continuationOrder(endpoints, failed, broken).map((endpoint) =>
+        Effect.flatMap(Effect.zip(health.admit(endpoint.id), budgetLeft(log)), ([admitted, ok]): Effect.Effect<Continuation, unknown> =>
+          admitted && ok ? continueOn(attempt, endpoint, request, delivered) : Effect.fail("skipped"))
+      )
+      const first = tries.reduce((previous, next) => Effect.orElse(previous, () => next), Effect.fail("none") as Effect.Effect<Continuation, unknown>)
+      return Runtime.runPromise(runtime)(first, { signal }).catch((): string => "no other candidate could continue it")
+    }
+  }
+
+  const respond = (request: ChatRequest, attempted: Attempted, log: Log, session: PaymentSession, endpoints: ReadonlyArray<ResolvedEndpoint>, deadline: number, route: Route, trace: Trace) =>
+    Effect.map(Ref.get(log), (failed): RouterResponse => {
+      const { endpoint, outcome } = attempted
+      trace.readyAt = Date.now()
+      trace.answered = endpoint.id
+      const headers = {
+        ...attempted.upstreamHeaders,
+        ...routeHeaders(route),
+        "x-llmrouter-model": endpoint.id,
+        "x-llmrouter-attempts": String(failed.length + 1)
       }
-      const route = target.route
+      const answer: Answer = outcome._tag === "Complete"
+        ? outcome
+        : {
+          _tag: "Stream",
+          stream: streamSession(outcome.answer, outcome.head, {
+            idleMs: (e) => e.timeouts.idleMs,
+            deadline,
+            continueAnswer: continuation(log, session, request, endpoints),
+            onBroken: (e, message) => Runtime.runFork(runtime)(health.failure(e.id, new StreamBroken({ endpoint: e.id, message }))),
+            onEnd: (end) => Runtime.runFork(runtime)(finish(trace, end.endpoint.id, end.complete ? undefined : end.aborted ? "ClientClosed" : "StreamBroken", usageFromChunk(end.usage)))
+          })
+        }
+      return { endpoint, answer, headers, ...routeFields(route) }
+    })
+
+  const resolve = (request: ChatRequest) =>
+    Effect.flatMap(Either.match(pool.resolve(request.model), { onLeft: Effect.fail, onRight: Effect.succeed }), (target) => {
+      if (target._tag === "Route") return Effect.succeed(target.route)
+      const decision = classifier.classify(request.body)
+      const fallback = decision.confidence < config.auto.minConfidence && decision.category !== "vision"
+      const category = fallback ? config.auto.fallbackCategory : decision.category
+      return Effect.as(
+        Effect.logDebug("classified", { model: request.model, ...decision, routedTo: category }),
+        { ...pool.categoryRoute(category, request.model), decision }
+      )
+    })
+
+  /**
+   * The request's one report to `Metrics` (at most once): when it failed, when its complete answer
+   * is ready, or when its stream ended (`onEnd` of the stream session).
+   */
+  const finish = (trace: Trace, endpoint: string | undefined, error: string | undefined, tokens: Tokens) =>
+    Effect.suspend(() => {
+      if (trace.reported) return Effect.void
+      trace.reported = true
+      return Effect.flatMap(trace.log === undefined ? Effect.succeed([]) : Ref.get(trace.log), (failed) => {
+        const last = endpoint ?? failed.at(-1)?.endpoint
+        const continued = trace.answered !== undefined && last !== trace.answered ? 1 : 0
+        const tried = failed.length === 0 ? 1 : new Set([...failed.map((a) => a.endpoint), ...(last === undefined ? [] : [last])]).size
+        const signed = trace.session?.signed
+        return metrics.report({
+          at: trace.at,
+          model: trace.model,
+          category: trace.route?.category,
+          confidence: trace.route?.decision?.confidence,
+          endpoint: last,
+          stream: trace.stream,
+          attempts: failed.length + (error === undefined || trace.answered !== undefined ? 1 + continued : 0),
+          failovers: Math.max(0, tried - 1),
+          error,
+          ttfbMs: trace.readyAt === undefined ? undefined : trace.readyAt - trace.at,
+          totalMs: Date.now() - trace.at,
+          tokensIn: tokens.in,
+          tokensOut: tokens.out,
+          paymentMicroUsd: signed === undefined ? 0 : paymentMicroUsd(config, signed.signed),
+          paid: signed !== undefined
+        })
+      })
+    })
+
+  /** A request (or its routing work, for keep-alive streams) exited: report what is known now. */
+  const settle = (trace: Trace) => (exit: Exit.Exit<RouterResponse, RouterError>) => {
+    if (Exit.isSuccess(exit)) {
+      const { answer, endpoint } = exit.value
+      // A stream reports when its session ends.
+      return answer._tag === "Complete" ? finish(trace, endpoint?.id, undefined, usageFromBody(answer.bytes)) : Effect.void
+    }
+    const failure = Cause.failureOption(exit.cause)
+    const error = failure._tag === "Some"
+      ? (failure.value._tag === "AllCandidatesFailed" ? failure.value.last._tag : failure.value._tag)
+      : Cause.isInterruptedOnly(exit.cause) ? "ClientClosed" : "InternalError"
+    return finish(trace, undefined, error, { in: 0, out: 0 })
+  }
+
+  const handle = (request: ChatRequest): Effect.Effect<RouterResponse, RouterError> => {
+    const trace: Trace = { at: Date.now(), model: request.model, stream: request.stream, route: undefined, log: undefined, session: undefined, readyAt: undefined, answered: undefined, reported: false }
+    return routeRequest(request, trace).pipe(Effect.onExit(settle(trace)))
+  }
+
+  const routeRequest = (request: ChatRequest, trace: Trace): Effect.Effect<RouterResponse, RouterError> =>
+    Effect.gen(function*() {
+      const route = yield* resolve(request)
+      trace.route = route
       const endpoints = order(route)
       if (endpoints.length === 0) {
         const reasons = route.candidates.map((c) => (c._tag === "Skipped" ? `${c.id}: ${c.reason}` : c.endpoint.id))
@@ -105,27 +250,63 @@ export const make = Effect.gen(function*() {
           reasons: reasons.length > 0 ? reasons : ["the route has no endpoints (configure categories or provider keys)"]
         })
       }
-      const { answer, attempts } = yield* runChain(request, route, endpoints).pipe(
-        Effect.timeoutFail({
-          duration: config.timeouts.totalMs,
-          onTimeout: () => new Timeout({ endpoint: route.model, phase: "total", message: `no upstream answered '${route.model}' within ${config.timeouts.totalMs} ms` })
-        })
+      const log: Log = yield* Ref.make<ReadonlyArray<AttemptSummary>>([])
+      const deadline = Date.now() + config.timeouts.totalMs
+      const session = makePaymentSession(request.idempotencyKey)
+      trace.log = log
+      trace.session = session
+      // The total deadline travels with the request and bounds every upstream wait (attempt.ts).
+      const timed: ChatRequest = { ...request, deadline }
+      const work = chain(log, session, timed, endpoints).pipe(
+        Effect.catchAll(conclude(log, route.model)),
+        sealAfterPayment(session),
+        Effect.flatMap((attempted) => respond(timed, attempted, log, session, endpoints, deadline, route, trace)),
+        // A keep-alive stream has started before this ends: its outcome is reported from here.
+        Effect.onExit(settle(trace))
       )
-      return {
-        endpoint: answer.endpoint,
-        attempts,
-        ...(route.category === undefined ? {} : { category: route.category }),
-        answer: answer.answer,
-        headers: {
-          ...answer.upstreamHeaders,
-          "x-llmrouter-model": answer.endpoint.id,
-          "x-llmrouter-attempts": String(attempts),
-          ...(route.category === undefined ? {} : { "x-llmrouter-category": route.category })
-        }
-      }
+      if (!request.stream) return yield* work
+      const waited = yield* withKeepAlive(work, config.timeouts.keepAliveMs, (response) =>
+        response.answer._tag === "Stream" ? response.answer.stream : never(response))
+      return waited._tag === "Ready"
+        ? waited.value
+        : { endpoint: undefined, answer: { _tag: "Stream", stream: waited.stream }, headers: routeHeaders(route), ...routeFields(route) }
     })
 
   return Router.of({ handle })
 })
+
+/** What one request's report is made of, filled in as it goes. */
+interface Trace {
+  readonly at: number
+  readonly model: string
+  readonly stream: boolean
+  route: (Route & { readonly decision?: Decision }) | undefined
+  log: Log | undefined
+  session: PaymentSession | undefined
+  /** When the answer (or a stream's first content) was ready to send. */
+  readyAt: number | undefined
+  /** The endpoint whose answer was committed. */
+  answered: string | undefined
+  reported: boolean
+}
+
+const lastReal = (attempts: ReadonlyArray<AttemptSummary>): UpstreamError | undefined => {
+  const last = attempts.at(-1)
+  return last === undefined ? undefined : new StreamBroken({ endpoint: last.endpoint, message: last.message })
+}
+
+const routeFields = (route: Route & { readonly decision?: Decision }) => ({
+  ...(route.category === undefined ? {} : { category: route.category }),
+  ...(route.decision === undefined ? {} : { decision: route.decision })
+})
+
+const routeHeaders = (route: Route & { readonly decision?: Decision }): Record<string, string> => ({
+  ...(route.category === undefined ? {} : { "x-llmrouter-category": route.category }),
+  ...(route.decision === undefined ? {} : { "x-llmrouter-confidence": route.decision.confidence.toFixed(2) })
+})
+
+const never = (_: unknown): never => {
+  throw new Error("a streaming request produced a complete answer")
+}
 
 export const layer = Layer.effect(Router, make)

@@ -5,16 +5,19 @@ import { classify } from "./cli/classify.js"
 import { serve } from "./cli/serve.js"
 import { keygen, keys } from "./cli/keys.js"
 import { spend } from "./cli/spend.js"
+import { status } from "./cli/status.js"
 import { wallet } from "./cli/wallet.js"
 
 const USAGE = `usage: llmrouter <command> [flags]
 
 commands:
-  serve [--config PATH] [--host HOST] [--port PORT]   start the router (default 127.0.0.1:8787)
+  serve [--config PATH] [--host HOST] [--port PORT] [--log-format text|json]
+                                                       start the router (default 127.0.0.1:8787)
   classify "TEXT" [--config PATH]                      how a prompt would be routed (decision + chain)
   classify --jsonl                                     {"text": ...} lines on stdin → one decision per line
   wallet [--config PATH] [--json]                      the x402 wallet: address, balance, how to fund it
   spend [--config PATH] [--json]                       x402 spend per upstream (last 24 h and total)
+  status [--url URL] [--config PATH] [--json] [--last N]  a running router: health, routes, last decisions, today's tokens and spend
   account list | generate [--name N] | use <name|id>   Ed25519 accounts that sign scoped keys
   keygen (--models a,b | --all) [--expires 30d] [--budget-usd 5] [--budget-tokens N] [--rpm N] [--name N]
                                                        mint a scoped key (printed once)
@@ -36,6 +39,9 @@ try {
       break
     case "spend":
       void spend(rest)
+      break
+    case "status":
+      void status(rest)
       break
     case "account":
       void account(rest)

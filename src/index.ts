@@ -16,6 +16,15 @@ export { Classifier, classifyRequest, classifyText, classifyText as classify, la
 export type { Decision as ClassifierDecision } from "./Classifier.js"
 export type { RouterError, RouterResponse, RouterService } from "./Router.js"
 export { Server, layer as serverLayer } from "./Server.js"
+export {
+  AccountError,
+  Accounts,
+  KeyRejected,
+  layer as accountsLayer,
+  requireKeysFor
+} from "./Accounts.js"
+export type { AccountInfo, AccountsService, KeyPrincipal, KeyView, MintOptions } from "./Accounts.js"
+export { parseDuration, parseModels, parseUsd } from "./accounts/claims.js"
 export type { ServerInfo } from "./Server.js"
 export { UpstreamClient, layer as upstreamClientLayer } from "./transport/UpstreamClient.js"
 export { Wallet, WalletError, layer as walletLayer } from "./Wallet.js"

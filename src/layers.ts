@@ -3,10 +3,14 @@
  * `Router.handle` directly); `ServerLive` adds the HTTP server.
  */
 import { Layer } from "effect"
+import * as Accounts from "./Accounts.js"
+import { attributePayments } from "./accounts/payments.js"
 import * as Classifier from "./Classifier.js"
 import * as Config from "./Config.js"
 import * as ActiveChecks from "./health/activeChecks.js"
 import * as Health from "./Health.js"
+import * as Logging from "./logging.js"
+import * as Metrics from "./Metrics.js"
 import * as Payments from "./Payments.js"
 import type { ConfigSources, LoadedConfig } from "./config/load.js"
 import type { RouterConfigInput } from "./config/schema.js"
@@ -21,12 +25,15 @@ import * as Wallet from "./Wallet.js"
  * a `Config`.
  */
 export const RouterLive = Layer.mergeAll(Router.layer, ActiveChecks.layer).pipe(
-  Layer.provideMerge(Layer.mergeAll(ProviderPool.layer, UpstreamClient.layer, Health.layer, Classifier.layer)),
-  Layer.provideMerge(Payments.layer.pipe(Layer.provideMerge(Wallet.layer)))
+  Layer.provideMerge(Layer.mergeAll(ProviderPool.layer, UpstreamClient.layer, Health.layer, Classifier.layer, Metrics.layer)),
+  // x402 payments are also attributed to the scoped key whose request made them (Accounts).
+  Layer.provideMerge(attributePayments.pipe(Layer.provide(Payments.layer), Layer.provideMerge(Wallet.layer))),
+  // Under everything: every fiber (requests, stream ends, health checks) logs with the configured format and level.
+  Layer.provide(Logging.fromConfig)
 )
 
 /** The HTTP server on top of `RouterLive`, given a `Config`. */
-export const ServerLive = Server.layer.pipe(Layer.provideMerge(RouterLive))
+export const ServerLive = Server.layer.pipe(Layer.provideMerge(Accounts.serverLayer), Layer.provideMerge(RouterLive))
 
 /** Everything, from files and env. */
 export const fromSources = (sources: ConfigSources) => ServerLive.pipe(Layer.provideMerge(Config.layer(sources)))

@@ -9,22 +9,31 @@ import { loadConfig } from "../config/load.js"
 import { fromLoaded } from "../layers.js"
 import { ProviderPool } from "../ProviderPool.js"
 import { Server } from "../Server.js"
-import { parse, portFlag } from "./args.js"
+import { parse, portFlag, UsageError } from "./args.js"
 import { describeRoutes } from "./describe.js"
 
 export const serve = (argv: ReadonlyArray<string>) => {
   const { values } = parse(argv, {
     config: { type: "string" },
     host: { type: "string" },
-    port: { type: "string" }
+    port: { type: "string" },
+    "log-format": { type: "string" }
   })
   const port = portFlag(values.port)
+  const logFormat = values["log-format"]
+  if (logFormat !== undefined && logFormat !== "text" && logFormat !== "json") {
+    throw new UsageError(`--log-format: expected "text" or "json", got "${logFormat}"`)
+  }
   const program = Effect.gen(function*() {
     const loaded = yield* loadConfig({
       configPath: values.config,
       env: process.env,
       homeDir: homedir(),
-      overrides: { ...(values.host === undefined ? {} : { host: values.host }), ...(port === undefined ? {} : { port }) }
+      overrides: {
+        ...(values.host === undefined ? {} : { host: values.host }),
+        ...(port === undefined ? {} : { port }),
+        ...(logFormat === undefined ? {} : { logFormat })
+      }
     })
     yield* Effect.sync(() => boundShutdown(loaded.config.shutdownGraceMs))
     const announce = Layer.effectDiscard(Effect.gen(function*() {
@@ -32,6 +41,7 @@ export const serve = (argv: ReadonlyArray<string>) => {
       const pool = yield* ProviderPool
       yield* Effect.sync(() => {
         console.log(`llmrouter listening on ${server.url} (OpenAI base URL: ${server.url}/v1)`)
+        console.log(`status page: ${server.url}/ · Prometheus: ${server.url}/metrics · JSON: ${server.url}/stats`)
         if (loaded.file !== undefined) console.log(`config: ${loaded.file}`)
         console.log(describeRoutes(pool))
       })

@@ -111,6 +111,7 @@ const envOverrides = (env: ConfigSources["env"]) =>
       port: port === undefined ? undefined : Number(port),
       dataDir: env.LLMROUTER_DATA_DIR,
       logLevel: env.LLMROUTER_LOG_LEVEL,
+      logFormat: env.LLMROUTER_LOG_FORMAT,
       accessKeys: env.LLMROUTER_ACCESS_KEYS?.split(",").map((k) => k.trim()).filter((k) => k !== "")
     })
   })

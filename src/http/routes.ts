@@ -3,7 +3,9 @@
  * Serve it with `Server.layer`, or mount it on your own `@effect/platform` server.
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Effect, Logger } from "effect"
+import { Cause, Effect, Logger, Option } from "effect"
+import { Accounts, CurrentKey, scopedToken } from "../Accounts.js"
+import { keyRejectedResponse } from "../accounts/http.js"
 import { Config } from "../Config.js"
 import { toLogLevel } from "../config/logLevel.js"
 import { Health } from "../Health.js"
@@ -13,6 +15,7 @@ import { readChatRequest } from "./chatRequest.js"
 import { errorResponse, type HandledError, openAiError } from "./errorResponse.js"
 import { makeGuard } from "./guard.js"
 import { withIdempotencyKey } from "./idempotency.js"
+import { makeObservabilityRoutes } from "./observability.js"
 import { makeWalletRoute } from "./wallet.js"
 
 export const makeHttpApp = Effect.gen(function*() {
@@ -20,13 +23,19 @@ export const makeHttpApp = Effect.gen(function*() {
   const pool = yield* ProviderPool
   const healthService = yield* Health
   const router = yield* Router
+  // Optional for embedders that mount this app without `Accounts`: then only plain accessKeys exist.
+  const accounts = Option.getOrUndefined(yield* Effect.serviceOption(Accounts))
   const guard = makeGuard(config)
+  const observability = yield* makeObservabilityRoutes
   const started = Math.floor(Date.now() / 1000)
+  const wallet = yield* makeWalletRoute
 
   const chatCompletions = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const chat = yield* readChatRequest(request, config.maxBodyBytes)
-    return toHttp(yield* router.handle(yield* withIdempotencyKey(chat, request.headers)))
+    // A scoped key (JWT) is checked here, before routing: scope, rpm, budgets; its usage is recorded.
+    const handled = router.handle(yield* withIdempotencyKey(chat, request.headers))
+    return toHttp(yield* (accounts === undefined ? handled : accounts.metered(chat, handled)))
   })
 
   const models = Effect.succeed(
@@ -55,13 +64,23 @@ export const makeHttpApp = Effect.gen(function*() {
     HttpRouter.get("/v1/models", models),
     HttpRouter.get("/models", models),
     HttpRouter.get("/health", health),
-    HttpRouter.get("/wallet", yield* makeWalletRoute)
+    HttpRouter.get("/wallet", wallet),
+    HttpRouter.get("/v1/wallet", wallet),
+    HttpRouter.get("/metrics", observability.metrics),
+    HttpRouter.get("/stats", observability.stats),
+    HttpRouter.get("/", observability.page),
+    HttpRouter.get("/status", observability.page)
   )
 
   const respond = (request: HttpServerRequest.HttpServerRequest) =>
     Effect.gen(function*() {
-      yield* guard.check(request.headers, { requireKey: request.url.split("?")[0] !== "/health" })
-      return request.method === "OPTIONS" ? preflight() : yield* routes
+      const open = request.url.split("?")[0] === "/health"
+      // A bearer JWT is a scoped key (Accounts); anything else is left to the guard's accessKeys.
+      const token = open || accounts === undefined ? undefined : scopedToken(request.headers)
+      yield* guard.check(request.headers, { requireKey: !open && token === undefined })
+      const key = token === undefined || accounts === undefined ? undefined : yield* accounts.authenticate(token)
+      if (request.method === "OPTIONS") return preflight()
+      return yield* (key === undefined ? routes : Effect.locally(routes, CurrentKey, key))
     })
 
   // CORS headers go on error answers too: an allowed page must be able to read why it failed.
@@ -69,6 +88,7 @@ export const makeHttpApp = Effect.gen(function*() {
     const origin = guard.allowedOrigin(request.headers)
     return respond(request).pipe(
       Effect.catchTags({
+        KeyRejected: (error) => Effect.succeed(keyRejectedResponse(error)),
         RouteNotFound: (error) =>
           Effect.succeed(openAiError(404, {
             message: `Unknown endpoint ${error.request.method} ${error.request.url}. Try POST /v1/chat/completions.`,

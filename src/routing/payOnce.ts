@@ -17,7 +17,7 @@ import type { InvalidRequest } from "../errors/request.js"
 import { PaymentRequired, type UpstreamError } from "../errors/upstream.js"
 import type { AuthorizedPayment, PaymentContext, PaymentOutcome, PaymentsService } from "../Payments.js"
 import { refusalReason, sanitize } from "../payments/challenge.js"
-import { decodeReceipt } from "../payments/receipt.js"
+import { decodeReceipt, receiptFailure } from "../payments/receipt.js"
 import type { ResolvedEndpoint } from "../providers/Adapter.js"
 import type { Attempted } from "./attempt.js"
 
@@ -80,7 +80,10 @@ const paidAttempt = (
       },
       onFailure: (error) => {
         const { outcome, reason, message } = afterPaidFailure(error, payment, endpoint)
-        return Effect.zipRight(payments.record(payment, outcome), Effect.fail(failure(endpoint, payment, reason, message)))
+        return payments.record(payment, outcome).pipe(
+          Effect.zipRight(Effect.logWarning(`x402: ${message}`)),
+          Effect.zipRight(Effect.fail(failure(endpoint, payment, reason, message)))
+        )
       }
     })
   )
@@ -88,7 +91,7 @@ const paidAttempt = (
 /** The receipt of a paid answer → ledger outcome and response headers (only well-formed values). */
 const settlement = (attempted: Attempted, payment: AuthorizedPayment) => {
   const receipt = decodeReceipt(attempted.paymentReceipt)
-  const amount = { "x-llmrouter-payment-amount": `${payment.signed.amount} ${payment.signed.asset} ${payment.signed.network}` }
+  const amount = { "x-llmrouter-payment-amount": payment.amountLabel }
   if (receipt === undefined) {
     return { outcome: { status: "answered", detail: "no settlement receipt" } satisfies PaymentOutcome, headers: { "x-llmrouter-payment": "answered", ...amount } }
   }
@@ -113,7 +116,7 @@ const afterPaidFailure = (error: CallError, payment: AuthorizedPayment, endpoint
 } => {
   switch (error._tag) {
     case "PaymentRequired": {
-      const why = refusalReason(error.challenge) ?? sanitize(error.message)
+      const why = refusalReason(error.challenge) ?? receiptFailure(error.challenge) ?? sanitize(error.message)
       return {
         outcome: { status: "rejected", detail: why },
         reason: "payment_rejected",

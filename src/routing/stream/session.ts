@@ -30,11 +30,33 @@ export interface SessionOptions {
   readonly onBroken: (endpoint: ResolvedEndpoint, message: string) => void
   /** The client's answer completed, possibly by a continuation's endpoint. */
   readonly onComplete?: (endpoint: ResolvedEndpoint) => void
+  /** The session is over (once): which endpoint it ended on, its last usage, complete or not, client gone or not. */
+  readonly onEnd?: (end: SessionEnd) => void
+}
+
+export interface SessionEnd {
+  readonly endpoint: ResolvedEndpoint
+  /** The last `usage` chunk of the final answer, as sent (or undefined). */
+  readonly usage: unknown
+  readonly complete: boolean
+  /** The client went away (the stream was destroyed) before the end. */
+  readonly aborted: boolean
 }
 
 export const streamSession = (first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, options: SessionOptions): Readable => {
   const controller = new AbortController()
-  return generatorReadable(relay(first, head, options, controller.signal), () => controller.abort())
+  const onEnd = options.onEnd
+  if (onEnd === undefined) return generatorReadable(relay(first, head, options, controller.signal), () => controller.abort())
+  let ended = false
+  const end = (info: SessionEnd) => {
+    if (ended) return
+    ended = true
+    onEnd(info)
+  }
+  const stream = generatorReadable(relay(first, head, { ...options, onEnd: end }, controller.signal), () => controller.abort())
+  // A stream destroyed before it was ever read never runs the relay's `finally`.
+  stream.once("close", () => end({ endpoint: first.endpoint, usage: undefined, complete: false, aborted: true }))
+  return stream
 }
 
 async function* relay(first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, options: SessionOptions, signal: AbortSignal) {
@@ -43,6 +65,7 @@ async function* relay(first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, 
   let delivered = ""
   let toolCallsDelivered = false
   let expired = false
+  let complete = false
   const total = setTimeout(() => {
     expired = true
     answer.destroy()
@@ -85,6 +108,7 @@ async function* relay(first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, 
       } catch (error) {
         if (error instanceof Stalled && error.finalise) {
           if (!answer.tracker.done) yield DONE_EVENT
+          complete = true
           options.onComplete?.(answer.endpoint)
           return
         }
@@ -94,6 +118,7 @@ async function* relay(first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, 
       if (reason === undefined && !answer.ended) continue
       if (reason === undefined) {
         if (!answer.tracker.done) yield DONE_EVENT
+        complete = true
         options.onComplete?.(answer.endpoint)
         return
       }
@@ -125,6 +150,7 @@ async function* relay(first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, 
   } finally {
     clearTimeout(total)
     answer.destroy()
+    options.onEnd?.({ endpoint: answer.endpoint, usage: answer.tracker.usage, complete, aborted: signal.aborted })
   }
 }
 

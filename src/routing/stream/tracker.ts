@@ -34,6 +34,8 @@ export class AnswerTracker {
   done = false
   /** The message of an in-band `{"error": …}` event, when the upstream sent one. */
   error: string | undefined = undefined
+  /** The last `usage` object seen (OpenAI's `stream_options.include_usage` chunk), as sent. */
+  usage: unknown = undefined
   malformed = 0
 
   /** Feed translated output; returns the well-formed events it completed. */
@@ -85,6 +87,7 @@ export class AnswerTracker {
     const substantive = content !== "" || toolCalls || finish || nonEmpty(delta.reasoning_content) ||
       nonEmpty(delta.reasoning) || nonEmpty(delta.refusal)
     this.text += content
+    if (chunk.usage !== undefined && chunk.usage !== null) this.usage = chunk.usage
     if (toolCalls) this.sawToolCalls = true
     if (finish) this.finished = true
     if (substantive) this.started = true
