@@ -43,13 +43,16 @@ export const continueOn = (
 ): Effect.Effect<Continuation, UpstreamError | InvalidRequest | PaymentFailed | "not-streaming"> => {
   const restart = attempt(endpoint, request).pipe(Effect.flatMap((a) => streaming(a, "restart")))
   if (endpoint.continuation === "restart") return restart
+  // Anthropic refuses a prefill ending in whitespace (its adapter trims it); the model then writes
+  // that whitespace again, which the session drops.
+  const trimmed = endpoint.kind === "anthropic" ? delivered.length - delivered.trimEnd().length : 0
   return attempt(endpoint, withPrefill(request, delivered)).pipe(
-    Effect.flatMap((a) => streaming(a, "prefill")),
+    Effect.flatMap((a) => streaming(a, "prefill", trimmed)),
     Effect.catchIf((error) => error !== "not-streaming" && error._tag === "BadRequest", () => restart)
   )
 }
 
-const streaming = (attempted: Attempted, mode: Continuation["mode"]) =>
+const streaming = (attempted: Attempted, mode: Continuation["mode"], trimmed = 0) =>
   attempted.outcome._tag === "Streaming"
-    ? Effect.succeed<Continuation>({ answer: attempted.outcome.answer, head: attempted.outcome.head, mode })
+    ? Effect.succeed<Continuation>({ answer: attempted.outcome.answer, head: attempted.outcome.head, mode, trimmed })
     : Effect.fail("not-streaming" as const)

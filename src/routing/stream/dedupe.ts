@@ -30,6 +30,22 @@ export const skipDelivered = (delivered: string): EventFilter => {
   }
 }
 
+/**
+ * A prefill whose trailing whitespace the provider required us to trim (Anthropic) is continued
+ * with that whitespace again: drop up to `count` leading whitespace characters of the continuation
+ * so the client does not see it twice.
+ */
+export const skipLeadingWhitespace = (count: number): EventFilter => {
+  let left = count
+  return (event) => {
+    if (left === 0 || event.content === "") return event
+    const match = /^\s*/.exec(event.content)?.[0] ?? ""
+    const dropped = Math.min(match.length, left)
+    left = match.length < event.content.length ? 0 : left - dropped
+    return dropped === 0 ? event : dropped === event.content.length ? undefined : withContent(event, event.content.slice(dropped))
+  }
+}
+
 /** The same chunk with choice 0's text replaced (re-serialised: only on the boundary chunk). */
 const withContent = (event: TrackedEvent, content: string): TrackedEvent => {
   const chunk = event.chunk ?? {}

@@ -8,7 +8,7 @@ import type { Readable } from "node:stream"
 import type { ResolvedEndpoint } from "../../providers/Adapter.js"
 import { DONE_EVENT, sseErrorEvent } from "../../providers/sse.js"
 import { transportError } from "../../transport/UpstreamClient.js"
-import { DIVERGED, type EventFilter, passAll, skipDelivered } from "./dedupe.js"
+import { DIVERGED, type EventFilter, passAll, skipDelivered, skipLeadingWhitespace } from "./dedupe.js"
 import { generatorReadable } from "./generatorReadable.js"
 import { eventText, type TrackedEvent } from "./tracker.js"
 import { Stalled, type UpstreamAnswer } from "./upstreamAnswer.js"
@@ -18,6 +18,8 @@ export interface Continuation {
   readonly head: ReadonlyArray<TrackedEvent>
   /** `prefill`: the answer continues the delivered text; `restart`: it repeats it first. */
   readonly mode: "prefill" | "restart"
+  /** Prefill only: trailing whitespace of the delivered text the provider did not take (it comes back). */
+  readonly trimmed?: number
 }
 
 export interface SessionOptions {
@@ -138,7 +140,7 @@ async function* relay(first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, 
         return
       }
       answer = next.answer
-      filter = next.mode === "restart" ? skipDelivered(delivered) : passAll
+      filter = next.mode === "restart" ? skipDelivered(delivered) : skipLeadingWhitespace(next.trimmed ?? 0)
       out = render(next.head)
       if (out === undefined) {
         yield sseErrorEvent(`the answer from ${answer.endpoint.id} did not repeat the text already sent; it cannot be completed`, "continuation_diverged")
