@@ -206,3 +206,33 @@ describe("active health checks", () => {
     for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(60)
   })
 })
+
+describe("clients that hang up", () => {
+  it("are not the upstream's failures: aborted streams neither open the breaker nor get continued", async () => {
+    const { a, b } = await stubs(resources, { a: stallAfter(["one ", "two "]), b: answerWith(["from ", "b"]) })
+    const router = await routerFor(resources, chain(urlsOf({ a, b }), { breaker: { failureThreshold: 2, cooldownMs: 60_000 } }))
+    // Four streams committed at once, then all four clients leave (as a load generator does at the end of a run).
+    const controllers = await Promise.all([0, 1, 2, 3].map(async () => {
+      const controller = new AbortController()
+      const response = await fetch(`${router.baseUrl}/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "m", stream: true, messages: MESSAGES }),
+        signal: controller.signal
+      })
+      await response.body!.getReader().read() // the first content arrived: the stream is committed
+      return controller
+    }))
+    for (const controller of controllers) controller.abort()
+    await eventually(() => a.calls.length === 4)
+    await sleep(100)
+    expect(b.calls).toHaveLength(0) // nothing was continued elsewhere
+    expect(endpointState(await health(router), "a:model-a")?.state).toBe("closed")
+  })
+})
+
+/** Streams `parts`, then keeps the connection open, silent. */
+const stallAfter = (parts: ReadonlyArray<string>): Script => (request, response) => {
+  response.writeHead(200, { "content-type": "text/event-stream" })
+  for (const part of parts) response.write(`data: ${JSON.stringify({ id: "x", object: "chat.completion.chunk", created: 1, model: String(request.body.model), choices: [{ index: 0, delta: { content: part }, finish_reason: null }] })}\n\n`)
+}

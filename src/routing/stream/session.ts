@@ -128,6 +128,9 @@ async function* relay(first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, 
         yield sseErrorEvent(`the request exceeded its total deadline (${reason})`, "deadline_exceeded")
         return
       }
+      // The client went away and its abort broke the upstream read: not the upstream's failure,
+      // and there is nobody to continue for.
+      if (signal.aborted) return
       options.onBroken(answer.endpoint, reason)
       answer.destroy()
       if (toolCallsDelivered) {
