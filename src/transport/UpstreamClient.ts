@@ -59,10 +59,10 @@ export const make = Effect.gen(function*() {
         timedOut = true
         controller.abort()
       }, timeoutMs)
-      const url = new URL(request.url)
+      const url = target(request.url)
       agent.request({
         origin: url.origin,
-        path: `${url.pathname}${url.search}`,
+        path: url.path,
         method: "POST",
         headers: request.headers,
         body: request.body,
@@ -113,6 +113,18 @@ export const make = Effect.gen(function*() {
 })
 
 export const layer = Layer.scoped(UpstreamClient, make)
+
+/** Parsing a URL is a measurable cost per request; the set of upstream URLs is small and fixed. */
+const targets = new Map<string, { readonly origin: string; readonly path: string }>()
+const target = (href: string) => {
+  let found = targets.get(href)
+  if (found === undefined) {
+    const url = new URL(href)
+    found = { origin: url.origin, path: `${url.pathname}${url.search}` }
+    if (targets.size < 1_000) targets.set(href, found)
+  }
+  return found
+}
 
 /** undici's error codes → tagged errors. The key and the body never appear in the message. */
 export const transportError = (endpoint: ResolvedEndpoint, error: unknown, waitedMs?: number): ConnectionFailed | Timeout => {

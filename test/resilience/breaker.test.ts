@@ -209,8 +209,10 @@ describe("active health checks", () => {
 
 describe("clients that hang up", () => {
   it("are not the upstream's failures: aborted streams neither open the breaker nor get continued", async () => {
-    const { a, b } = await stubs(resources, { a: stallAfter(["one ", "two "]), b: answerWith(["from ", "b"]) })
-    const router = await routerFor(resources, chain(urlsOf({ a, b }), { breaker: { failureThreshold: 2, cooldownMs: 60_000 } }))
+    const upstreams = await stubs(resources, { a: stallAfter(["one ", "two "]), b: answerWith(["from ", "b"]) })
+    const a = upstreams.a!
+    const b = upstreams.b!
+    const router = await routerFor(resources, chain(urlsOf(upstreams), { breaker: { failureThreshold: 2, cooldownMs: 60_000 } }))
     // Four streams committed at once, then all four clients leave (as a load generator does at the end of a run).
     const controllers = await Promise.all([0, 1, 2, 3].map(async () => {
       const controller = new AbortController()
