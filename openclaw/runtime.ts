@@ -5,7 +5,7 @@
  */
 import { Cause, Context, Effect, Exit, Layer, Scope } from "effect"
 import { homedir } from "node:os"
-import type { ProviderPoolService, ServerInfo } from "../src/index.js"
+import type { AccountsService, ProviderPoolService, ServerInfo } from "../src/index.js"
 import { loadLib } from "./lib.js"
 import type { PluginLogger } from "./sdk.js"
 import type { PluginSettings } from "./settings.js"
@@ -18,6 +18,8 @@ export interface AutoPolicy {
 export interface RunningRouter {
   readonly info: ServerInfo
   readonly pool: ProviderPoolService
+  /** The router's accounts and scoped keys (what the key tools use while the router runs here). */
+  readonly accounts: AccountsService
   /** `auto` in the effective config: the hook applies the same low-confidence fallback as the router. */
   readonly auto: AutoPolicy
   readonly close: () => Promise<void>
@@ -84,7 +86,7 @@ const build = async (
   accessKey: string,
   env: Readonly<Record<string, string | undefined>>
 ): Promise<RunningRouter> => {
-  const { fromLoaded, loadConfig, ProviderPool, Server } = await loadLib()
+  const { Accounts, fromLoaded, loadConfig, ProviderPool, Server } = await loadLib()
   const configuredKeys = Array.isArray(settings.router.accessKeys) ? settings.router.accessKeys : []
   const loaded = await Effect.runPromise(loadConfig({
     env,
@@ -108,6 +110,7 @@ const build = async (
   return {
     info: Context.get(exit.value, Server),
     pool: Context.get(exit.value, ProviderPool),
+    accounts: Context.get(exit.value, Accounts),
     auto: loaded.config.auto,
     close: () => Effect.runPromise(Scope.close(scope, Exit.void))
   }

@@ -133,13 +133,20 @@ export interface ToolResult {
   details: unknown
 }
 
+/** The JSON-schema shapes our tools' parameters use (a subset of what OpenClaw accepts). */
+export type ToolParameter =
+  | { type: "string"; description: string; enum?: Array<string> }
+  | { type: "integer" | "number"; description: string; minimum?: number; exclusiveMinimum?: number }
+  | { type: "boolean"; description: string }
+  | { type: "array"; description: string; items: { type: "string" }; minItems?: number }
+
 export interface AgentTool {
   name: string
   label: string
   description: string
   parameters: {
     type: "object"
-    properties: Record<string, { type: "string"; description: string }>
+    properties: Record<string, ToolParameter>
     required?: Array<string>
     additionalProperties?: boolean
   }

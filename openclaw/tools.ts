@@ -4,6 +4,7 @@
  */
 import { Either } from "effect"
 import { autoPolicy, classifyTurn } from "./hook.js"
+import { KEY_TOOL_NAMES, makeKeyTools } from "./keyTools.js"
 import { loadLib } from "./lib.js"
 import { processState } from "./runtime.js"
 import type { AgentTool, CommandDefinition, ToolResult } from "./sdk.js"
@@ -11,7 +12,7 @@ import type { PluginSettings } from "./settings.js"
 import { routerStatus } from "./status.js"
 import { fetchWallet, formatWallet } from "./wallet.js"
 
-export const TOOL_NAMES = ["llmrouter_status", "llmrouter_wallet", "llmrouter_classify"] as const
+export const TOOL_NAMES = ["llmrouter_status", "llmrouter_wallet", "llmrouter_classify", ...KEY_TOOL_NAMES] as const
 
 const text = (body: string, details: unknown): ToolResult => ({ content: [{ type: "text", text: body }], details })
 
@@ -95,7 +96,9 @@ export const makeTools = (deps: ToolDeps): ReadonlyArray<AgentTool> => [
       ]
       return text(lines.join("\n"), { ...decision, candidates: chain })
     }
-  }
+  },
+  // llmrouter_account, llmrouter_keygen, llmrouter_keys: accounts and scoped keys (keyTools.ts).
+  ...makeKeyTools(deps.settings)
 ]
 
 export const walletCommand = (settings: PluginSettings): CommandDefinition => ({

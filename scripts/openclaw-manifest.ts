@@ -9,6 +9,7 @@
 import { JSONSchema, Schema } from "effect"
 import { writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { TOOL_NAMES } from "../openclaw/tools.js"
 import { RouterConfig } from "../src/config/schema.js"
 
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
@@ -87,7 +88,7 @@ export const buildManifest = (skillsDir: string) => {
     categories: ["models"],
     providers: ["llmrouter"],
     activation: { onStartup: true },
-    contracts: { tools: ["llmrouter_status", "llmrouter_wallet", "llmrouter_classify"] },
+    contracts: { tools: [...TOOL_NAMES] },
     setup: {
       providers: [{ id: "llmrouter", envVars: ["LLMROUTER_API_KEY"] }]
     },

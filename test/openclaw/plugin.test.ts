@@ -64,7 +64,8 @@ describe("register", () => {
     expect(r.providers.map((p) => p.id)).toEqual(["llmrouter"])
     expect(r.services.map((s) => s.id)).toEqual(["llmrouter"])
     expect(r.tools.map((t) => [t.tool.name, t.optional])).toEqual([
-      ["llmrouter_status", true], ["llmrouter_wallet", true], ["llmrouter_classify", true]
+      ["llmrouter_status", true], ["llmrouter_wallet", true], ["llmrouter_classify", true],
+      ["llmrouter_account", true], ["llmrouter_keygen", true], ["llmrouter_keys", true]
     ])
     expect(r.commands.map((c) => c.name)).toEqual(["wallet"])
     expect(r.hooks.map((h) => h.name)).toEqual(["before_model_resolve"])
