@@ -7,7 +7,9 @@
  * last 50 routing decisions, and the request's log line. Updates are O(1) and allocate next to
  * nothing; nothing here ever sees message content.
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, LogLevel } from "effect"
+import { Config } from "./Config.js"
+import { toLogLevel } from "./config/logLevel.js"
 import type { Category } from "./config/schema.js"
 import { Exposition } from "./metrics/exposition.js"
 import { bucketIndex, LATENCY_BUCKETS, round, type Timeline, TimeWindows, TTFB_BUCKETS, type WindowFigures } from "./metrics/window.js"
@@ -194,10 +196,11 @@ export const makeRecorder = (now: () => number = Date.now) => {
       nextMidnight = midnightAfter(end)
     }
     if (r.endpoint !== undefined) {
-      let t = today.get(r.endpoint)
+      const name = today.has(r.endpoint) || today.size < MAX_SERIES ? r.endpoint : "other"
+      let t = today.get(name)
       if (t === undefined) {
         t = { requests: 0, errors: 0, tokensIn: 0, tokensOut: 0, payments: 0, paymentMicroUsd: 0 }
-        today.set(r.endpoint, t)
+        today.set(name, t)
       }
       t.requests += 1
       if (r.error !== undefined) t.errors += 1
@@ -227,8 +230,8 @@ export const makeRecorder = (now: () => number = Date.now) => {
       startedAt: new Date(started).toISOString(),
       uptimeSeconds: Math.round(uptime),
       windows: {
-        last5m: windows.window(at, Math.min(300, Math.max(uptime, 1))),
-        last1h: windows.window(at, Math.min(3600, Math.max(uptime, 1))),
+        last5m: windows.window(at, 300, Math.min(300, Math.max(uptime, 1))),
+        last1h: windows.window(at, 3600, Math.min(3600, Math.max(uptime, 1))),
         sinceStart: windows.sinceStart(Math.max(uptime, 1))
       },
       timeline: windows.timeline(at),
@@ -314,13 +317,18 @@ const logLine = (r: RequestRecord) =>
     ...(r.paid ? { payment_usd: r.paymentMicroUsd / 1e6 } : {})
   })
 
-export const make = Effect.sync(() => {
+export const make = Effect.gen(function*() {
+  const { config } = yield* Config
   const recorder = makeRecorder()
+  // The request line is at info: below that level, reporting is only the counters.
+  const logs = LogLevel.lessThanEqual(toLogLevel(config.logLevel), LogLevel.Info)
   return Metrics.of({
-    report: (record) => Effect.suspend(() => {
-      recorder.record(record)
-      return logLine(record)
-    }),
+    report: logs
+      ? (record) => Effect.suspend(() => {
+        recorder.record(record)
+        return logLine(record)
+      })
+      : (record) => Effect.sync(() => recorder.record(record)),
     snapshot: Effect.sync(recorder.snapshot),
     exposition: Effect.sync(recorder.exposition)
   })

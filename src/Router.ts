@@ -15,7 +15,7 @@ import { AllCandidatesFailed, type AttemptSummary, type CircuitOpen } from "./er
 import { RateLimited, StreamBroken, type UpstreamError } from "./errors/upstream.js"
 import { Health } from "./Health.js"
 import { Metrics } from "./Metrics.js"
-import { type Tokens, usageFromBody, usageFromChunk, paymentMicroUsd } from "./metrics/usage.js"
+import { NO_TOKENS, paymentMicroUsd, type Tokens, usageFromBody, usageFromChunk } from "./metrics/usage.js"
 import { Payments } from "./Payments.js"
 import type { ChatRequest, ResolvedEndpoint } from "./providers/Adapter.js"
 import { adapters } from "./providers/registry.js"
@@ -181,7 +181,14 @@ export const make = Effect.gen(function*() {
       const fallback = decision.confidence < config.auto.minConfidence && decision.category !== "vision"
       const category = fallback ? config.auto.fallbackCategory : decision.category
       return Effect.as(
-        Effect.logDebug("classified", { model: request.model, ...decision, routedTo: category }),
+        // Never the prompt's words (`word:` signals): logs carry no message content.
+        Effect.logDebug("classified", {
+          model: request.model,
+          category: decision.category,
+          confidence: decision.confidence,
+          signals: decision.signals.filter((s) => !s.startsWith("word:")),
+          routedTo: category
+        }),
         { ...pool.categoryRoute(category, request.model), decision }
       )
     })
@@ -219,7 +226,7 @@ export const make = Effect.gen(function*() {
       })
     })
 
-  /** A request (or its routing work, for keep-alive streams) exited: report what is known now. */
+  /** The routing work exited (for a keep-alive stream, possibly after the response started): report what is known now. */
   const settle = (trace: Trace) => (exit: Exit.Exit<RouterResponse, RouterError>) => {
     if (Exit.isSuccess(exit)) {
       const { answer, endpoint } = exit.value
@@ -230,25 +237,27 @@ export const make = Effect.gen(function*() {
     const error = failure._tag === "Some"
       ? (failure.value._tag === "AllCandidatesFailed" ? failure.value.last._tag : failure.value._tag)
       : Cause.isInterruptedOnly(exit.cause) ? "ClientClosed" : "InternalError"
-    return finish(trace, undefined, error, { in: 0, out: 0 })
+    return finish(trace, undefined, error, NO_TOKENS)
   }
 
   const handle = (request: ChatRequest): Effect.Effect<RouterResponse, RouterError> => {
     const trace: Trace = { at: Date.now(), model: request.model, stream: request.stream, route: undefined, log: undefined, session: undefined, readyAt: undefined, answered: undefined, reported: false }
-    return routeRequest(request, trace).pipe(Effect.onExit(settle(trace)))
+    return routeRequest(request, trace)
   }
 
   const routeRequest = (request: ChatRequest, trace: Trace): Effect.Effect<RouterResponse, RouterError> =>
     Effect.gen(function*() {
-      const route = yield* resolve(request)
+      const route = yield* Effect.tapError(resolve(request), (error) => finish(trace, undefined, error._tag, NO_TOKENS))
       trace.route = route
       const endpoints = order(route)
       if (endpoints.length === 0) {
         const reasons = route.candidates.map((c) => (c._tag === "Skipped" ? `${c.id}: ${c.reason}` : c.endpoint.id))
-        return yield* new NoRoutableEndpoint({
+        const error = new NoRoutableEndpoint({
           model: request.model,
           reasons: reasons.length > 0 ? reasons : ["the route has no endpoints (configure categories or provider keys)"]
         })
+        yield* finish(trace, undefined, error._tag, NO_TOKENS)
+        return yield* error
       }
       const log: Log = yield* Ref.make<ReadonlyArray<AttemptSummary>>([])
       const deadline = Date.now() + config.timeouts.totalMs
@@ -261,7 +270,7 @@ export const make = Effect.gen(function*() {
         Effect.catchAll(conclude(log, route.model)),
         sealAfterPayment(session),
         Effect.flatMap((attempted) => respond(timed, attempted, log, session, endpoints, deadline, route, trace)),
-        // A keep-alive stream has started before this ends: its outcome is reported from here.
+        // Failures and complete answers are reported here (also when a keep-alive stream started first); streams at their end.
         Effect.onExit(settle(trace))
       )
       if (!request.stream) return yield* work

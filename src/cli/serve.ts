@@ -51,7 +51,7 @@ export const serve = (argv: ReadonlyArray<string>) => {
   NodeRuntime.runMain(program.pipe(Effect.catchTags({
     ConfigError: (error) => fail(error.message),
     ServeError: (error) => fail(describeServeError(error.cause))
-  })), { disableErrorReporting: false })
+  })), { disableErrorReporting: false, disablePrettyLogger: true })
 }
 
 /** runMain interrupts the program on a signal, which closes the server; this bounds the wait for in-flight answers. */

@@ -91,8 +91,11 @@ export class TimeWindows {
     addTo(this.all, 0, o)
   }
 
-  /** The figures of the last `seconds` (rounded to whole buckets, the current one included). */
-  window(now: number, seconds: number): WindowFigures {
+  /**
+   * The figures of the last `seconds` (whole buckets, the current one included); the rate is per
+   * `rateSeconds` (less than the window while the router is younger than it).
+   */
+  window(now: number, seconds: number, rateSeconds = seconds): WindowFigures {
     const sum = new Float64Array(WIDTH)
     const current = Math.floor(now / this.stepMs)
     const count = Math.min(this.slots, Math.ceil((seconds * 1000) / this.stepMs))
@@ -102,12 +105,12 @@ export class TimeWindows {
       const base = slot * WIDTH
       for (let f = 0; f < WIDTH; f++) sum[f] = (sum[f] as number) + (this.rows[base + f] as number)
     }
-    return figures(sum, 0, seconds)
+    return figures(sum, 0, seconds, rateSeconds)
   }
 
   /** Everything since start; `seconds` is the uptime (for the rate). */
   sinceStart(seconds: number): WindowFigures {
-    return figures(this.all, 0, seconds)
+    return figures(this.all, 0, seconds, seconds)
   }
 
   /** One point per bucket over the last `slots` buckets, oldest first: for charts. */
@@ -170,7 +173,7 @@ const addTo = (row: Float64Array, base: number, o: Observation) => {
   }
 }
 
-const figures = (row: Float64Array, base: number, seconds: number): WindowFigures => {
+const figures = (row: Float64Array, base: number, seconds: number, rateSeconds: number): WindowFigures => {
   const get = (f: number) => row[base + f] as number
   const requests = get(F.requests)
   const ttfbCount = get(F.ttfbCount)
@@ -185,7 +188,7 @@ const figures = (row: Float64Array, base: number, seconds: number): WindowFigure
     tokensOut: get(F.tokensOut),
     payments: get(F.payments),
     paymentMicroUsd: get(F.paymentMicroUsd),
-    ratePerSecond: seconds > 0 ? round(requests / seconds, 3) : 0,
+    ratePerSecond: rateSeconds > 0 ? round(requests / rateSeconds, 4) : 0,
     errorRate: requests > 0 ? round(get(F.errors) / requests, 4) : 0,
     latencyMs: {
       avg: requests > 0 ? round(get(F.totalMsSum) / requests) : null,

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { errorOf, postJson, rawRequest, Resources } from "../support/http.js"
 import { answer, openAiError, reply, type Script, startUpstream } from "../support/openaiUpstream.js"
 import { startRouter } from "../support/router.js"
+import { settledAnswer, x402Script } from "../support/x402.js"
 
 const resources = new Resources()
 afterEach(() => resources.closeAll())
@@ -195,6 +196,86 @@ describe("GET /metrics", () => {
       expect((await rawRequest(`${root}${path}`, { headers: { authorization: "Bearer sk-local", origin: "https://evil.example" } })).status).toBe(403)
       expect((await rawRequest(`${root}${path}`, { headers: { authorization: "Bearer sk-local" } })).status).toBe(200)
     }
+  })
+})
+
+describe("streams", () => {
+  it("a client hanging up mid-stream is reported when the session ends, as ClientClosed", async () => {
+    const upstream = resources.add(await startUpstream((request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" })
+      response.write(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "Hel" }, finish_reason: null }] })}\n\n`)
+      // …and nothing more until the router hangs up.
+      void request.aborted.then(() => response.end())
+    }))
+    const router = resources.add(await startRouter({
+      providers: { slow: { derives: "openai", apiBase: upstream.url, requiresKey: false } },
+      models: { slow: { strategy: "priority", endpoints: ["slow:m"] } }
+    }))
+    const controller = new AbortController()
+    const response = await fetch(`${router.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "slow", stream: true, messages: [{ role: "user", content: "hi" }] }),
+      signal: controller.signal
+    })
+    const reader = response.body?.getReader()
+    expect((await reader?.read())?.done).toBe(false)
+    controller.abort()
+    await eventually(async () => {
+      const stats = (await rawRequest(`${router.info.url}/stats`)).json as { decisions: ReadonlyArray<{ model: string; endpoint: string; error: string | null; stream: boolean }> }
+      expect(stats.decisions).toEqual([expect.objectContaining({ model: "slow", endpoint: "slow:m", error: "ClientClosed", stream: true })])
+    }, 5000)
+  })
+})
+
+describe("x402 payments", () => {
+  it("a paid request is counted with its amount, in /metrics and in /stats (with the ledger's spend and the wallet)", async () => {
+    const upstream = resources.add(await startUpstream(x402Script(settledAnswer())))
+    // A throwaway key from public documentation: never funded.
+    const key = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+    const router = resources.add(await startRouter({
+      providers: { paid: { derives: "openai", apiBase: upstream.url, requiresKey: false } },
+      models: { chain: { endpoints: ["paid:m"] } }
+    }, { env: { LLM_ROUTER_WALLET_KEY: key } }))
+    const root = router.info.url
+    const response = await postJson(`${root}/v1/chat/completions`, { model: "chain", messages: [{ role: "user", content: "hi" }] })
+    expect(response.status).toBe(200)
+    const { families } = await scrape(root)
+    // The challenge asks 1000 atomic units of USDC (6 decimals): 0.001 USD.
+    expect(valueOf(family(families, "llmrouter_payments_total"), { endpoint: "paid:m" })).toBe(1)
+    expect(valueOf(family(families, "llmrouter_payments_usd_total"), { endpoint: "paid:m" })).toBeCloseTo(0.001, 9)
+    expect(valueOf(family(families, "llmrouter_payments_last_24h_usd"), {})).toBeCloseTo(0.001, 9)
+    const stats = (await rawRequest(`${root}/stats`)).json as {
+      today: { models: ReadonlyArray<{ endpoint: string; payments: number; spendUsd: number }> }
+      decisions: ReadonlyArray<{ paymentUsd: number }>
+      spend: { last24hUsd: string } | null
+      wallet: { address: string; qrSvg: string } | null
+    }
+    expect(stats.today.models).toEqual([expect.objectContaining({ endpoint: "paid:m", payments: 1, spendUsd: 0.001 })])
+    expect(stats.decisions[0]?.paymentUsd).toBe(0.001)
+    expect(stats.spend?.last24hUsd).toBe("0.001")
+    expect(stats.wallet?.address).toMatch(/^0x[0-9a-fA-F]{40}$/)
+    expect(stats.wallet?.qrSvg).toMatch(/^<svg /)
+  })
+})
+
+describe("the status page's own requests", () => {
+  it("are accepted from the router's own origin, and only from it", async () => {
+    const upstream = resources.add(await startUpstream())
+    const router = resources.add(await startRouter({ providers: { good: { derives: "openai", apiBase: upstream.url, requiresKey: false } } }))
+    const root = router.info.url
+    const host = new URL(root).host
+    const page = await rawRequest(`${root}/`, { headers: { host, "sec-fetch-site": "none", "sec-fetch-mode": "navigate" } })
+    expect(page.status).toBe(200)
+    expect(page.headers["content-type"]).toBe("text/html; charset=utf-8")
+    expect(page.headers["content-security-policy"]).toContain("default-src 'none'")
+    // No external resource anywhere in the page: it works offline.
+    expect(page.text).not.toMatch(/(src|href)=["']?(https?:)?\/\//)
+    expect((await rawRequest(`${root}/stats`, { headers: { host, "sec-fetch-site": "same-origin" } })).status).toBe(200)
+    expect((await rawRequest(`${root}/stats`, { headers: { host, "sec-fetch-site": "same-origin", origin: `http://${host}` } })).status).toBe(200)
+    expect((await rawRequest(`${root}/stats`, { headers: { host, "sec-fetch-site": "cross-site", origin: `http://${host}` } })).status).toBe(403)
+    expect((await rawRequest(`${root}/stats`, { headers: { host, origin: "http://localhost:1" } })).status).toBe(403)
+    expect((await rawRequest(`${root}/stats`, { headers: { host, "sec-fetch-site": "cross-site" } })).status).toBe(403)
   })
 })
 
