@@ -18,7 +18,10 @@ const Message = Schema.Struct({
 })
 
 const ChatBody = Schema.Struct({
-  model: Schema.NonEmptyString,
+  // No control characters: the name ends up in response headers (`x-llmrouter-model`).
+  model: Schema.NonEmptyString.pipe(
+    Schema.pattern(/^[^\u0000-\u001f\u007f]+$/, { message: () => "must not contain control characters" })
+  ),
   // `minItems`, not `NonEmptyArray`: an empty list is blamed on `messages`, not on a missing `messages[0]`.
   messages: Schema.Array(Message).annotations({ identifier: "an array of messages" }).pipe(Schema.minItems(1)),
   stream: Schema.optional(Schema.NullOr(Schema.Boolean))

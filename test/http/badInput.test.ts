@@ -140,3 +140,14 @@ describe("unknown things", () => {
     expect(error.code).toBe("unknown_url")
   })
 })
+
+describe("model names", () => {
+  it("refuses control characters in the model name with a 400 naming the field (it would land in a header)", async () => {
+    const upstream = resources.add(await startUpstream(answer("never")))
+    const router = resources.add(await startRouter({ providers: { good: { derives: "openai", apiBase: upstream.url, requiresKey: false } } }))
+    const response = await postJson(`${router.baseUrl}/chat/completions`, { model: "good:x\ny", messages: [{ role: "user", content: "hi" }] })
+    expect(response.status).toBe(400)
+    expect(errorOf(response.json)).toMatchObject({ param: "model" })
+    expect(upstream.received).toHaveLength(0)
+  })
+})
