@@ -5,7 +5,7 @@
  * produces a complete answer or its first streamed content. Nothing is retried once a byte has
  * reached the client; a committed stream that breaks is continued elsewhere (`routing/stream`).
  */
-import { Cause, Context, Effect, Either, Exit, Layer, Ref, Runtime } from "effect"
+import { Context, Effect, Either, Layer, Ref, Runtime } from "effect"
 import type { Readable } from "node:stream"
 import { Classifier, type Decision } from "./Classifier.js"
 import { Config } from "./Config.js"
@@ -15,7 +15,7 @@ import { AllCandidatesFailed, type AttemptSummary, type CircuitOpen } from "./er
 import { RateLimited, StreamBroken, type UpstreamError } from "./errors/upstream.js"
 import { Health } from "./Health.js"
 import { Metrics } from "./Metrics.js"
-import { NO_TOKENS, paymentMicroUsd, type Tokens, usageFromBody, usageFromChunk } from "./metrics/usage.js"
+import { NO_TOKENS, usageFromChunk } from "./metrics/usage.js"
 import { Payments } from "./Payments.js"
 import type { ChatRequest, ResolvedEndpoint } from "./providers/Adapter.js"
 import { adapters } from "./providers/registry.js"
@@ -23,6 +23,7 @@ import { ProviderPool, type Route } from "./ProviderPool.js"
 import { type Attempted, attemptEndpoint } from "./routing/attempt.js"
 import { continuationOrder, continueOn } from "./routing/continuation.js"
 import { withKeepAlive } from "./routing/keepAlive.js"
+import { makeReporter, newTrace, type Trace } from "./routing/report.js"
 import { makePaymentSession, type PaymentSession, payOnce, sealAfterPayment } from "./routing/payOnce.js"
 import { type AttemptError, failsOver, sameEndpointSchedule } from "./routing/policy.js"
 import { type Continuation, streamSession } from "./routing/stream/session.js"
@@ -193,56 +194,10 @@ export const make = Effect.gen(function*() {
       )
     })
 
-  /**
-   * The request's one report to `Metrics` (at most once): when it failed, when its complete answer
-   * is ready, or when its stream ended (`onEnd` of the stream session).
-   */
-  const finish = (trace: Trace, endpoint: string | undefined, error: string | undefined, tokens: Tokens) =>
-    Effect.suspend(() => {
-      if (trace.reported) return Effect.void
-      trace.reported = true
-      return Effect.flatMap(trace.log === undefined ? Effect.succeed([]) : Ref.get(trace.log), (failed) => {
-        const last = endpoint ?? failed.at(-1)?.endpoint
-        const continued = trace.answered !== undefined && last !== trace.answered ? 1 : 0
-        const tried = failed.length === 0 ? 1 : new Set([...failed.map((a) => a.endpoint), ...(last === undefined ? [] : [last])]).size
-        const signed = trace.session?.signed
-        return metrics.report({
-          at: trace.at,
-          model: trace.model,
-          category: trace.route?.category,
-          confidence: trace.route?.decision?.confidence,
-          endpoint: last,
-          stream: trace.stream,
-          attempts: failed.length + (error === undefined || trace.answered !== undefined ? 1 + continued : 0),
-          failovers: Math.max(0, tried - 1),
-          error,
-          ttfbMs: trace.readyAt === undefined ? undefined : trace.readyAt - trace.at,
-          totalMs: Date.now() - trace.at,
-          tokensIn: tokens.in,
-          tokensOut: tokens.out,
-          paymentMicroUsd: signed === undefined ? 0 : paymentMicroUsd(config, signed.signed),
-          paid: signed !== undefined
-        })
-      })
-    })
-
-  /** The routing work exited (for a keep-alive stream, possibly after the response started): report what is known now. */
-  const settle = (trace: Trace) => (exit: Exit.Exit<RouterResponse, RouterError>) => {
-    if (Exit.isSuccess(exit)) {
-      const { answer, endpoint } = exit.value
-      // A stream reports when its session ends.
-      return answer._tag === "Complete" ? finish(trace, endpoint?.id, undefined, usageFromBody(answer.bytes)) : Effect.void
-    }
-    const failure = Cause.failureOption(exit.cause)
-    const error = failure._tag === "Some"
-      ? (failure.value._tag === "AllCandidatesFailed" ? failure.value.last._tag : failure.value._tag)
-      : Cause.isInterruptedOnly(exit.cause) ? "ClientClosed" : "InternalError"
-    return finish(trace, undefined, error, NO_TOKENS)
-  }
+  const { finish, settle } = makeReporter(metrics, config)
 
   const handle = (request: ChatRequest): Effect.Effect<RouterResponse, RouterError> => {
-    const trace: Trace = { at: Date.now(), model: request.model, stream: request.stream, route: undefined, log: undefined, session: undefined, readyAt: undefined, answered: undefined, reported: false }
-    return routeRequest(request, trace)
+    return routeRequest(request, newTrace(request))
   }
 
   const routeRequest = (request: ChatRequest, trace: Trace): Effect.Effect<RouterResponse, RouterError> =>
@@ -283,21 +238,6 @@ export const make = Effect.gen(function*() {
 
   return Router.of({ handle })
 })
-
-/** What one request's report is made of, filled in as it goes. */
-interface Trace {
-  readonly at: number
-  readonly model: string
-  readonly stream: boolean
-  route: (Route & { readonly decision?: Decision }) | undefined
-  log: Log | undefined
-  session: PaymentSession | undefined
-  /** When the answer (or a stream's first content) was ready to send. */
-  readyAt: number | undefined
-  /** The endpoint whose answer was committed. */
-  answered: string | undefined
-  reported: boolean
-}
 
 const lastReal = (attempts: ReadonlyArray<AttemptSummary>): UpstreamError | undefined => {
   const last = attempts.at(-1)

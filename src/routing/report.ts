@@ -1,0 +1,93 @@
+/**
+ * Each request's one report to `Metrics`: what routing learnt (route, attempts, payment, timings)
+ * is collected in a `Trace` as the request goes, and reported once — when it failed, when its
+ * complete answer is ready, or when its stream ended.
+ */
+import { Cause, Effect, Exit, Ref } from "effect"
+import type { Decision } from "../Classifier.js"
+import type { RouterConfig } from "../config/schema.js"
+import type { AttemptSummary } from "../errors/routing.js"
+import type { MetricsService } from "../Metrics.js"
+import { NO_TOKENS, paymentMicroUsd, type Tokens, usageFromBody } from "../metrics/usage.js"
+import type { ChatRequest } from "../providers/Adapter.js"
+import type { Route } from "../ProviderPool.js"
+import type { RouterError, RouterResponse } from "../Router.js"
+import type { PaymentSession } from "./payOnce.js"
+
+/** What one request's report is made of, filled in as it goes. */
+export interface Trace {
+  readonly at: number
+  readonly model: string
+  readonly stream: boolean
+  route: (Route & { readonly decision?: Decision }) | undefined
+  log: Ref.Ref<ReadonlyArray<AttemptSummary>> | undefined
+  session: PaymentSession | undefined
+  /** When the answer (or a stream's first content) was ready to send. */
+  readyAt: number | undefined
+  /** The endpoint whose answer was committed. */
+  answered: string | undefined
+  reported: boolean
+}
+
+export const newTrace = (request: ChatRequest): Trace => ({
+  at: Date.now(),
+  model: request.model,
+  stream: request.stream,
+  route: undefined,
+  log: undefined,
+  session: undefined,
+  readyAt: undefined,
+  answered: undefined,
+  reported: false
+})
+
+  /**
+   * The request's one report to `Metrics` (at most once): when it failed, when its complete answer
+   * is ready, or when its stream ended (`onEnd` of the stream session).
+   */
+export const makeReporter = (metrics: MetricsService, config: RouterConfig) => {
+  const finish = (trace: Trace, endpoint: string | undefined, error: string | undefined, tokens: Tokens) =>
+    Effect.suspend(() => {
+      if (trace.reported) return Effect.void
+      trace.reported = true
+      return Effect.flatMap(trace.log === undefined ? Effect.succeed([]) : Ref.get(trace.log), (failed) => {
+        const last = endpoint ?? failed.at(-1)?.endpoint
+        const continued = trace.answered !== undefined && last !== trace.answered ? 1 : 0
+        const tried = failed.length === 0 ? 1 : new Set([...failed.map((a) => a.endpoint), ...(last === undefined ? [] : [last])]).size
+        const signed = trace.session?.signed
+        return metrics.report({
+          at: trace.at,
+          model: trace.model,
+          category: trace.route?.category,
+          confidence: trace.route?.decision?.confidence,
+          endpoint: last,
+          stream: trace.stream,
+          attempts: failed.length + (error === undefined || trace.answered !== undefined ? 1 + continued : 0),
+          failovers: Math.max(0, tried - 1),
+          error,
+          ttfbMs: trace.readyAt === undefined ? undefined : trace.readyAt - trace.at,
+          totalMs: Date.now() - trace.at,
+          tokensIn: tokens.in,
+          tokensOut: tokens.out,
+          paymentMicroUsd: signed === undefined ? 0 : paymentMicroUsd(config, signed.signed),
+          paid: signed !== undefined
+        })
+      })
+    })
+
+  /** The routing work exited (for a keep-alive stream, possibly after the response started): report what is known now. */
+  const settle = (trace: Trace) => (exit: Exit.Exit<RouterResponse, RouterError>) => {
+    if (Exit.isSuccess(exit)) {
+      const { answer, endpoint } = exit.value
+      // A stream reports when its session ends.
+      return answer._tag === "Complete" ? finish(trace, endpoint?.id, undefined, usageFromBody(answer.bytes)) : Effect.void
+    }
+    const failure = Cause.failureOption(exit.cause)
+    const error = failure._tag === "Some"
+      ? (failure.value._tag === "AllCandidatesFailed" ? failure.value.last._tag : failure.value._tag)
+      : Cause.isInterruptedOnly(exit.cause) ? "ClientClosed" : "InternalError"
+    return finish(trace, undefined, error, NO_TOKENS)
+  }
+
+  return { finish, settle }
+}
