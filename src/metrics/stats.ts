@@ -4,9 +4,11 @@
  * providers, routes, the payment ledger's spend (when a ledger exists) and the wallet (when a key
  * exists; looking never creates one). Nothing secret: no keys, no request content.
  */
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import QRCode from "qrcode"
+import { Accounts, type KeyView } from "../Accounts.js"
+import { keyStorePath } from "../accounts/keyStore.js"
 import { Config } from "../Config.js"
 import { Health, type EndpointHealth, type ProviderCheck } from "../Health.js"
 import { Metrics, type MetricsSnapshot } from "../Metrics.js"
@@ -71,6 +73,8 @@ export interface Stats extends MetricsSnapshot {
     readonly byUpstream: ReadonlyArray<{ readonly upstream: string; readonly payments: number; readonly last24hUsd: string; readonly totalUsd: string }>
   } | null
   readonly wallet: { readonly address: string; readonly network: string; readonly networkLabel: string; readonly qrSvg: string } | null
+  /** Scoped keys with their usage and remaining budget (never the token); null when none were ever minted. */
+  readonly keys: ReadonlyArray<KeyView> | null
 }
 
 export const makeStats = Effect.gen(function*() {
@@ -80,6 +84,8 @@ export const makeStats = Effect.gen(function*() {
   const metrics = yield* Metrics
   const payments = yield* Payments
   const wallet = yield* Wallet
+  // Only with the HTTP server (scoped keys are enforced there); an embedder's bare app has none.
+  const accounts = yield* Effect.serviceOption(Accounts)
 
   const link = (c: Candidate): ChainLink =>
     c._tag === "Ready" ? { endpoint: c.endpoint.id, ready: true } : { endpoint: c.id, ready: false, reason: c.reason }
@@ -140,6 +146,13 @@ export const makeStats = Effect.gen(function*() {
     )
   })
 
+  // Looking never creates the key store: only read it once a key was minted.
+  const keysNow = Effect.suspend((): Effect.Effect<Stats["keys"]> =>
+    Option.isSome(accounts) && existsSync(keyStorePath(dataDir))
+      ? accounts.value.listKeys.pipe(Effect.orElseSucceed(() => null))
+      : Effect.succeed(null)
+  )
+
   const providersNow = Effect.map(health.snapshot, (snapshot) => {
     const byId = new Map(snapshot.endpoints.map((e) => [e.endpoint, e]))
     const ids = [...new Set([...routed, ...byId.keys()])]
@@ -157,7 +170,7 @@ export const makeStats = Effect.gen(function*() {
   })
 
   const stats: Effect.Effect<Stats> = Effect.gen(function*() {
-    const [snapshot, providers, ledger, walletNow] = yield* Effect.all([metrics.snapshot, providersNow, spend, walletInfo])
+    const [snapshot, providers, ledger, walletNow, keys] = yield* Effect.all([metrics.snapshot, providersNow, spend, walletInfo, keysNow])
     const routable = providers.filter((p) => p.routable).length
     return {
       version: VERSION,
@@ -168,7 +181,8 @@ export const makeStats = Effect.gen(function*() {
       providers,
       routes,
       spend: ledger,
-      wallet: walletNow
+      wallet: walletNow,
+      keys
     }
   })
 

@@ -37,6 +37,19 @@ describe("scoped keys", () => {
     expect(upstream.received.length).toBe(calls) // refused before routing
   })
 
+  it("/stats shows each key's usage and remaining budget, never the token", async () => {
+    const { token } = await mintKey(dataDir, { models: ["openai:gpt-a"], name: "visible", budgetTokens: 1000 })
+    await ask(client(router.baseUrl, token), "openai:gpt-a")
+    const response = await fetch(`${router.info.url}/stats`)
+    const text = await response.text()
+    const stats = JSON.parse(text) as { keys: Array<{ name: string; usage: { requests: number; tokens: number }; remaining: { tokens: number | null } }> }
+    const key = stats.keys.find((k) => k.name === "visible")
+    expect(key?.usage.requests).toBe(1)
+    expect(key?.usage.tokens).toBeGreaterThan(0)
+    expect(key?.remaining.tokens).toBe(1000 - (key?.usage.tokens ?? 0))
+    expect(text).not.toContain(token.split(".")[2])
+  })
+
   it("patterns: openai:* admits any openai model", async () => {
     const { token } = await mintKey(dataDir, { models: ["openai:*"], name: "any-openai" })
     const answer = await ask(client(router.baseUrl, token), "openai:gpt-z")
