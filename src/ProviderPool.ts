@@ -31,7 +31,7 @@ export interface ProviderPoolService {
   readonly categoryRoute: (category: Category, model: string) => Route
   /** Names a client can ask for (logical and virtual models), for `/v1/models` and errors. */
   readonly modelNames: ReadonlyArray<string>
-  /** Per routable provider: the endpoints of it that routes use (for active health checks). */
+  /** Per routable provider that routes use: its endpoints in those routes (for active health checks). */
   readonly healthTargets: ReadonlyArray<{ readonly provider: string; readonly probe: ResolvedEndpoint; readonly endpoints: ReadonlyArray<string> }>
 }
 
@@ -91,6 +91,8 @@ export const make = Effect.gen(function*() {
   const routed = [...virtual.values()].flatMap((v) => v.candidates).concat([...categoryRoutes.values()].flat())
   const healthTargets = [...providers.values()].filter((p) => p.routable).flatMap((provider) => {
     const ids = [...new Set(routed.flatMap((c) => (c._tag === "Ready" && c.endpoint.provider === provider.name ? [c.endpoint.id] : [])))]
+    // Only providers some route uses: no background traffic to a provider nothing routes to.
+    if (ids.length === 0) return []
     const probe = resolveEndpoint({ provider: provider.name, modelId: "health-check" }, providers, config, env)
     return probe._tag === "Ready" ? [{ provider: provider.name, probe: probe.endpoint, endpoints: ids }] : []
   })
