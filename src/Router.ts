@@ -22,6 +22,8 @@ import { adapters } from "./providers/registry.js"
 import { ProviderPool, type Route } from "./ProviderPool.js"
 import { type Attempted, attemptEndpoint } from "./routing/attempt.js"
 import { continuationOrder, continueOn } from "./routing/continuation.js"
+import { describeError } from "./errors/describe.js"
+import { sseErrorEvent } from "./providers/sse.js"
 import { withKeepAlive } from "./routing/keepAlive.js"
 import { makeReporter, newTrace, type Trace } from "./routing/report.js"
 import { makePaymentSession, type PaymentSession, payOnce, sealAfterPayment } from "./routing/payOnce.js"
@@ -229,8 +231,15 @@ export const make = Effect.gen(function*() {
         Effect.onExit(settle(trace))
       )
       if (!request.stream) return yield* work
-      const waited = yield* withKeepAlive(work, config.timeouts.keepAliveMs, (response) =>
-        response.answer._tag === "Stream" ? response.answer.stream : never(response))
+      const waited = yield* withKeepAlive(
+        work,
+        config.timeouts.keepAliveMs,
+        (response) => (response.answer._tag === "Stream" ? response.answer.stream : never(response)),
+        (error) => {
+          const described = describeError(error)
+          return sseErrorEvent(described.message, described.code ?? described.type)
+        }
+      )
       return waited._tag === "Ready"
         ? waited.value
         : { endpoint: undefined, answer: { _tag: "Stream", stream: waited.stream }, headers: routeHeaders(route), ...routeFields(route) }

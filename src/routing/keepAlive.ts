@@ -15,10 +15,12 @@ const KEEP_ALIVE = ": keep-alive\n\n"
 
 export type Waited<A> = { readonly _tag: "Ready"; readonly value: A } | { readonly _tag: "Started"; readonly stream: Readable }
 
-export const withKeepAlive = <A, E extends { readonly message: string; readonly _tag: string }>(
+export const withKeepAlive = <A, E>(
   work: Effect.Effect<A, E>,
   intervalMs: number,
-  streamOf: (value: A) => Readable
+  streamOf: (value: A) => Readable,
+  /** The SSE event that reports a failure once the response has started. */
+  errorEvent: (error: E) => string
 ): Effect.Effect<Waited<A>, E> =>
   intervalMs <= 0
     ? Effect.map(work, (value) => ({ _tag: "Ready", value }))
@@ -28,7 +30,7 @@ export const withKeepAlive = <A, E extends { readonly message: string; readonly 
         let started = false
         const timer = setTimeout(() => {
           started = true
-          resume(Effect.succeed({ _tag: "Started", stream: keepAliveStream(runtime, fiber, intervalMs, streamOf) }))
+          resume(Effect.succeed({ _tag: "Started", stream: keepAliveStream(runtime, fiber, intervalMs, streamOf, errorEvent) }))
         }, intervalMs)
         fiber.addObserver((exit) => {
           if (started) return
@@ -41,11 +43,12 @@ export const withKeepAlive = <A, E extends { readonly message: string; readonly 
         })
       }))
 
-const keepAliveStream = <A, E extends { readonly message: string; readonly _tag: string }>(
+const keepAliveStream = <A, E>(
   runtime: Runtime.Runtime<never>,
   fiber: Fiber.RuntimeFiber<A, E>,
   intervalMs: number,
-  streamOf: (value: A) => Readable
+  streamOf: (value: A) => Readable,
+  errorEvent: (error: E) => string
 ): Readable => {
   let inner: Readable | undefined
   const chunks = async function*() {
@@ -60,8 +63,7 @@ const keepAliveStream = <A, E extends { readonly message: string; readonly _tag:
         const exit = await Promise.race([outcome, tick])
         if (exit === "tick") continue
         if (exit._tag === "Failure") {
-          const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-          yield sseErrorEvent(failure?.message ?? "the request failed", failure?._tag ?? "internal_error")
+          yield exit.cause._tag === "Fail" ? errorEvent(exit.cause.error) : sseErrorEvent("the request failed inside llmrouter", "internal_error")
           return
         }
         inner = streamOf(exit.value)
