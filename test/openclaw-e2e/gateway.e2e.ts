@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer, type AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -14,27 +13,10 @@ import { autoPolicy, classifyTurn } from "../../openclaw/hook.js"
 import { classifyText } from "../../src/index.js"
 import { type Received, startUpstream, streamEvents, type Upstream } from "../support/openaiUpstream.js"
 import { ensureHost, type Host, stageCheckout } from "./host.js"
+import { canListen, freePort } from "../support/ports.js"
 
 const PROMPT = "Write a TypeScript function that parses a CSV file into typed rows, and add unit tests for it."
 const TOKEN = "e2e-gateway-token"
-
-const freePort = async () => {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-const canListen = async (port: number) => {
-  const server = createServer()
-  const ok = await new Promise<boolean>((resolve) => {
-    server.once("error", () => resolve(false))
-    server.listen(port, "127.0.0.1", () => resolve(true))
-  })
-  if (ok) await new Promise<void>((resolve) => server.close(() => resolve()))
-  return ok
-}
 
 interface Run {
   readonly code: number | null

@@ -1,5 +1,4 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
-import { createServer, type AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { afterEach, describe, expect, it, vi } from "vitest"
@@ -11,6 +10,7 @@ import { forgetStatus } from "../../openclaw/status.js"
 import { makeTools } from "../../openclaw/tools.js"
 import { answer, startUpstream, type Upstream } from "../support/openaiUpstream.js"
 import { makeLogger } from "./fakeApi.js"
+import { freePort } from "../support/ports.js"
 
 const tmp = () => mkdtempSync(Path.join(tmpdir(), "llmrouter-openclaw-keys-"))
 
@@ -177,10 +177,3 @@ describe("key tools with the router running in this process", () => {
   })
 })
 
-const freePort = async () => {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, statSync } from "node:fs"
-import { createServer, type AddressInfo, type Server } from "node:net"
+import { createServer, type Server } from "node:net"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
@@ -11,24 +11,7 @@ import { processState, stopRouter } from "../../openclaw/runtime.js"
 import { forgetStatus } from "../../openclaw/status.js"
 import { answer, startUpstream, type Upstream } from "../support/openaiUpstream.js"
 import { allowHook, fakeApi, makeLogger, serviceContext } from "./fakeApi.js"
-
-const freePort = async () => {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-const canListen = async (port: number) => {
-  const server = createServer()
-  const ok = await new Promise<boolean>((resolve) => {
-    server.once("error", () => resolve(false))
-    server.listen(port, "127.0.0.1", () => resolve(true))
-  })
-  if (ok) await new Promise<void>((resolve) => server.close(() => resolve()))
-  return ok
-}
+import { canListen, freePort } from "../support/ports.js"
 
 let upstream: Upstream
 let dataDir: string
