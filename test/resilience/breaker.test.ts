@@ -21,23 +21,17 @@ import {
   sleep,
   streamRaw,
   stubs,
-  urlsOf
+  urlsOf,
+  pair,
+  askModel
 } from "./support.js"
 
 const resources = newResources()
 afterEach(() => resources.closeAll())
 
-const setup = async (a: Script, extra: Partial<RouterConfigInput> = {}, b: Script = answerWith(["from ", "b"])) => {
-  const s = await stubs(resources, { a, b })
-  const router = await routerFor(resources, chain(urlsOf(s), extra))
-  const client = new OpenAI({ baseURL: router.baseUrl, apiKey: "unused", maxRetries: 0 })
-  return { a: s["a"]!, b: s["b"]!, router, client }
-}
+const setup = async (a: Script, extra: Partial<RouterConfigInput> = {}, b: Script = answerWith(["from ", "b"])) => pair(resources, a, b, extra)
 
-const ask = async (client: OpenAI) => {
-  const { data, response } = await client.chat.completions.create({ model: "m", messages: MESSAGES }).withResponse()
-  return { text: data.choices[0]?.message.content, model: response.headers.get("x-llmrouter-model"), attempts: response.headers.get("x-llmrouter-attempts") }
-}
+const ask = askModel
 
 describe("a persistently failing endpoint", () => {
   it("503 every time: the breaker opens after failureThreshold failures; later requests skip it without calling it", async () => {

@@ -7,17 +7,12 @@ import OpenAI from "openai"
 import { afterEach, describe, expect, it } from "vitest"
 import type { RouterConfigInput } from "../../src/config/schema.js"
 import type { Script } from "../support/openaiUpstream.js"
-import { answerWith, chain, fail, MESSAGES, newResources, post, routerFor, streamRaw, stubs, urlsOf } from "./support.js"
+import { answerWith, fail, MESSAGES, newResources, post, streamRaw, pair } from "./support.js"
 
 const resources = newResources()
 afterEach(() => resources.closeAll())
 
-const setup = async (a: Script, b: Script = answerWith(["from ", "b"]), extra: Partial<RouterConfigInput> = {}) => {
-  const s = await stubs(resources, { a, b })
-  const router = await routerFor(resources, chain(urlsOf(s), extra))
-  const client = new OpenAI({ baseURL: router.baseUrl, apiKey: "unused", maxRetries: 0 })
-  return { a: s["a"]!, b: s["b"]!, router, client }
-}
+const setup = async (a: Script, b: Script = answerWith(["from ", "b"]), extra: Partial<RouterConfigInput> = {}) => pair(resources, a, b, extra)
 
 const contextLength = fail(400, {}, {
   error: {

@@ -3,24 +3,20 @@
  * once on the same endpoint; a 429 with a short Retry-After is waited out there; a long one (or
  * none) fails over at once and cools the endpoint, so the next request skips it.
  */
-import OpenAI from "openai"
 import { afterEach, describe, expect, it } from "vitest"
 import {
   answerWith,
-  chain,
   endpointState,
   fail,
   health,
-  MESSAGES,
   newResources,
   post,
   reset,
-  routerFor,
   sequence,
   streamRaw,
-  stubs,
-  urlsOf,
-  USAGE
+  USAGE,
+  pair,
+  askModel
 } from "./support.js"
 import type { RouterConfigInput } from "../../src/config/schema.js"
 import type { Script } from "../support/openaiUpstream.js"
@@ -28,17 +24,9 @@ import type { Script } from "../support/openaiUpstream.js"
 const resources = newResources()
 afterEach(() => resources.closeAll())
 
-const setup = async (a: Script, b: Script = answerWith(["from ", "b"]), extra: Partial<RouterConfigInput> = {}) => {
-  const s = await stubs(resources, { a, b })
-  const router = await routerFor(resources, chain(urlsOf(s), extra))
-  const client = new OpenAI({ baseURL: router.baseUrl, apiKey: "unused", maxRetries: 0 })
-  return { a: s["a"]!, b: s["b"]!, router, client }
-}
+const setup = async (a: Script, b: Script = answerWith(["from ", "b"]), extra: Partial<RouterConfigInput> = {}) => pair(resources, a, b, extra)
 
-const ask = async (client: OpenAI) => {
-  const { data, response } = await client.chat.completions.create({ model: "m", messages: MESSAGES }).withResponse()
-  return { data, model: response.headers.get("x-llmrouter-model"), attempts: response.headers.get("x-llmrouter-attempts") }
-}
+const ask = askModel
 
 describe("same-endpoint retry", () => {
   it("a 500 once is retried on the same endpoint after a short backoff, and that answer is the client's", async () => {

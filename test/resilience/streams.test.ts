@@ -4,35 +4,26 @@
  * promptly, with its usage; `stream_options.include_usage` reaches the upstream; and after a
  * failover the usage and the model are the fallback's.
  */
-import OpenAI from "openai"
 import { afterEach, describe, expect, it } from "vitest"
 import type { RouterConfigInput } from "../../src/config/schema.js"
 import { chunk, type Script, sse } from "../support/openaiUpstream.js"
 import {
   answerEvents,
   answerWith,
-  chain,
   fail,
   MESSAGES,
   newResources,
   reset,
-  routerFor,
   sseHead,
   streamRaw,
-  stubs,
-  urlsOf,
-  USAGE
+  USAGE,
+  pair
 } from "./support.js"
 
 const resources = newResources()
 afterEach(() => resources.closeAll())
 
-const setup = async (a: Script, b: Script = answerWith(["from ", "b"], { usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } }), extra: Partial<RouterConfigInput> = {}) => {
-  const s = await stubs(resources, { a, b })
-  const router = await routerFor(resources, chain(urlsOf(s), extra))
-  const client = new OpenAI({ baseURL: router.baseUrl, apiKey: "unused", maxRetries: 0 })
-  return { a: s["a"]!, b: s["b"]!, router, client }
-}
+const setup = async (a: Script, b: Script = answerWith(["from ", "b"], { usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } }), extra: Partial<RouterConfigInput> = {}) => pair(resources, a, b, extra)
 
 describe("a malformed upstream event", () => {
   it("is skipped, the stream goes on to [DONE], and the process serves the next request", async () => {

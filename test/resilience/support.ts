@@ -5,6 +5,7 @@
  * readers for what the client saw (raw SSE bytes, parsed chunks, `/health`).
  */
 import type { ServerResponse } from "node:http"
+import OpenAI from "openai"
 import type { RouterConfigInput } from "../../src/config/schema.js"
 import { Resources } from "../support/http.js"
 import { parseSse } from "../support/openaiChunks.js"
@@ -164,6 +165,25 @@ export const stubs = async (resources: Resources, scripts: Readonly<Record<strin
   const out: Record<string, Stub> = {}
   for (const [name, script] of Object.entries(scripts)) out[name] = resources.add(await startStub(script))
   return out
+}
+
+/** Stubs `a` and `b` behind the priority model `m`, a router, and an OpenAI SDK client for it (no SDK retries). */
+export const pair = async (resources: Resources, a: Script, b: Script, extra: Partial<RouterConfigInput> = {}) => {
+  const s = await stubs(resources, { a, b })
+  const router = await routerFor(resources, chain(urlsOf(s), extra))
+  const client = new OpenAI({ baseURL: router.baseUrl, apiKey: "unused", maxRetries: 0 })
+  return { a: s["a"]!, b: s["b"]!, router, client }
+}
+
+/** A non-streaming request for `m`: the answer and the headers that say who answered. */
+export const askModel = async (client: OpenAI) => {
+  const { data, response } = await client.chat.completions.create({ model: "m", messages: MESSAGES }).withResponse()
+  return {
+    data,
+    text: data.choices[0]?.message.content,
+    model: response.headers.get("x-llmrouter-model"),
+    attempts: response.headers.get("x-llmrouter-attempts")
+  }
 }
 
 export const urlsOf = (stubs: Readonly<Record<string, Stub>>) => Object.fromEntries(Object.entries(stubs).map(([name, s]) => [name, s.url]))
