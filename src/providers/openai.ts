@@ -8,7 +8,6 @@ import { StreamBroken } from "../errors/upstream.js"
 import type { Adapter, ResolvedEndpoint, StreamTranslator } from "./Adapter.js"
 import { classifyHttpError } from "./httpErrors.js"
 import { replaceModel } from "./rawModel.js"
-import { SseWatcher } from "./sse.js"
 
 /** The least a chat completion must have for the client to make sense of it. */
 const Completion = Schema.Struct({ choices: Schema.Array(Schema.Unknown) })
@@ -47,19 +46,14 @@ export const OpenAiAdapter: Adapter = {
     url: `${endpoint.apiBase}/models`,
     headers: { accept: "application/json", ...endpoint.headers, ...authHeaders(endpoint) }
   }),
-  streamTranslator: (): StreamTranslator => {
-    const watcher = new SseWatcher()
-    return {
-      push: (chunk) => {
-        watcher.observe(chunk)
-        return chunk
-      },
-      get failure() {
-        return undefined
-      },
-      end: () => ({ output: "", complete: watcher.done && !watcher.sawError })
-    }
-  }
+  // Pass-through: the session's tracker reads the events (`[DONE]`, in-band errors, malformed ones).
+  streamTranslator: (): StreamTranslator => PASS_THROUGH
+}
+
+const PASS_THROUGH: StreamTranslator = {
+  push: (chunk) => chunk,
+  failure: undefined,
+  end: () => ({ output: "", complete: false })
 }
 
 const malformed = (endpoint: string, what: string) =>

@@ -47,21 +47,33 @@ export interface SessionEnd {
 
 export const streamSession = (first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, options: SessionOptions): Readable => {
   const controller = new AbortController()
+  const state = { finished: false }
+  // A Readable is destroyed after it ends too: only a destroy before the end is the client leaving
+  // (aborting costs an exception object and listeners, so it is not done on every stream).
+  const abort = () => {
+    if (!state.finished) controller.abort()
+  }
   const onEnd = options.onEnd
-  if (onEnd === undefined) return generatorReadable(relay(first, head, options, controller.signal), () => controller.abort())
+  if (onEnd === undefined) return generatorReadable(relay(first, head, options, controller.signal, state), abort)
   let ended = false
   const end = (info: SessionEnd) => {
     if (ended) return
     ended = true
     onEnd(info)
   }
-  const stream = generatorReadable(relay(first, head, { ...options, onEnd: end }, controller.signal), () => controller.abort())
+  const stream = generatorReadable(relay(first, head, { ...options, onEnd: end }, controller.signal, state), abort)
   // A stream destroyed before it was ever read never runs the relay's `finally`.
   stream.once("close", () => end({ endpoint: first.endpoint, usage: undefined, complete: false, aborted: true }))
   return stream
 }
 
-async function* relay(first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, options: SessionOptions, signal: AbortSignal) {
+async function* relay(
+  first: UpstreamAnswer,
+  head: ReadonlyArray<TrackedEvent>,
+  options: SessionOptions,
+  signal: AbortSignal,
+  state: { finished: boolean }
+) {
   let answer = first
   let filter: EventFilter = passAll
   let delivered = ""
@@ -153,6 +165,7 @@ async function* relay(first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, 
       answer.armIdle(options.idleMs(answer.endpoint))
     }
   } finally {
+    state.finished = true
     clearTimeout(total)
     answer.destroy()
     options.onEnd?.({ endpoint: answer.endpoint, usage: answer.tracker.usage, complete, aborted: signal.aborted })
