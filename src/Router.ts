@@ -5,7 +5,7 @@
  * produces a complete answer or its first streamed content. Nothing is retried once a byte has
  * reached the client; a committed stream that breaks is continued elsewhere (`routing/stream`).
  */
-import { Context, Effect, Either, Layer, Ref, Runtime } from "effect"
+import { Context, Effect, Either, Layer, Ref, Runtime, type Schedule } from "effect"
 import type { Readable } from "node:stream"
 import { Classifier, type Decision } from "./Classifier.js"
 import { Config } from "./Config.js"
@@ -101,11 +101,11 @@ export const make = Effect.gen(function*() {
   const onEndpoint = (log: Log, session: PaymentSession, request: ChatRequest) => (endpoint: ResolvedEndpoint) =>
     Effect.flatMap(health.admit(endpoint.id), (admitted): Effect.Effect<Attempted, AttemptError> =>
       admitted
-        ? call(log, session)(endpoint, request).pipe(Effect.retry({
+        ? retryOnFailure(call(log, session)(endpoint, request), {
           schedule,
           // a failure that opened the breaker (or a failed half-open probe) is not retried there
           while: () => Effect.zipWith(budgetLeft(log), health.isOpen(endpoint.id), (ok, open) => ok && !open)
-        }))
+        })
         : Effect.flip(health.refusal(endpoint.id)))
 
   const chain = (log: Log, session: PaymentSession, request: ChatRequest, endpoints: ReadonlyArray<ResolvedEndpoint>) => {
@@ -247,6 +247,24 @@ export const make = Effect.gen(function*() {
 
   return Router.of({ handle })
 })
+
+/**
+ * `Effect.retry`, but the schedule's driver is only set up once the first attempt has failed (that
+ * failure is replayed as the schedule's first input): the common, successful call pays nothing.
+ */
+const retryOnFailure = <A, E>(
+  once: Effect.Effect<A, E>,
+  options: { readonly schedule: Schedule.Schedule<unknown, E>; readonly while: (error: E) => Effect.Effect<boolean> }
+): Effect.Effect<A, E> =>
+  Effect.catchAll(once, (first) => {
+    let replayed = false
+    const again = Effect.suspend(() => {
+      if (replayed) return once
+      replayed = true
+      return Effect.fail(first)
+    })
+    return Effect.retry(again, options)
+  })
 
 const lastReal = (attempts: ReadonlyArray<AttemptSummary>): UpstreamError | undefined => {
   const last = attempts.at(-1)
