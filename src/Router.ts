@@ -27,7 +27,7 @@ import { sseErrorEvent } from "./providers/sse.js"
 import { withKeepAlive } from "./routing/keepAlive.js"
 import { makeReporter, newTrace, type Trace } from "./routing/report.js"
 import { makePaymentSession, type PaymentSession, payOnce, sealAfterPayment } from "./routing/payOnce.js"
-import { type AttemptError, failsOver, sameEndpointSchedule } from "./routing/policy.js"
+import { type AttemptError, failoverPause, failsOver, sameEndpointSchedule } from "./routing/policy.js"
 import { type Continuation, streamSession } from "./routing/stream/session.js"
 import { UpstreamClient } from "./transport/UpstreamClient.js"
 
@@ -67,6 +67,7 @@ export const make = Effect.gen(function*() {
   const runtime = yield* Effect.runtime<never>()
   const schedule = sameEndpointSchedule(config.retry)
   const failover = failsOver(config.failoverOnContentFilter)
+  const pauseBeforeFailover = failoverPause(config.retry)
   /** Round-robin position per load-balanced route. */
   const rotation = new Map<string, number>()
 
@@ -113,7 +114,10 @@ export const make = Effect.gen(function*() {
     return endpoints.slice(1).reduce(
       (previous, endpoint) =>
         previous.pipe(Effect.catchIf(failover, (error) =>
-          Effect.flatMap(budgetLeft(log), (ok) => (ok ? attempt(endpoint) : Effect.fail(error))))),
+          Effect.zipRight(
+            pauseBeforeFailover(error),
+            Effect.flatMap(budgetLeft(log), (ok) => (ok ? attempt(endpoint) : Effect.fail(error)))
+          ))),
       attempt(endpoints[0] as ResolvedEndpoint)
     )
   }

@@ -9,7 +9,7 @@
  *   context-length refusal (a later candidate may have a larger window) and, when configured, a
  *   content-policy refusal. Neither is ever re-sent to the same endpoint.
  */
-import { Duration, Schedule } from "effect"
+import { Duration, Effect, Random, Schedule } from "effect"
 import type { Retry } from "../config/schema.js"
 import type { PaymentFailed } from "../errors/payment.js"
 import type { InvalidRequest } from "../errors/request.js"
@@ -40,6 +40,15 @@ export const failsOver = (failoverOnContentFilter: boolean) => (error: AttemptEr
       return true
   }
 }
+
+/**
+ * Before failing over after a 429 without Retry-After: a short jittered pause, so a burst of
+ * rate-limited requests does not hammer the next candidate (often the same account) in lockstep.
+ */
+export const failoverPause = (retry: Retry) => (error: AttemptError): Effect.Effect<void> =>
+  error._tag === "RateLimited" && error.retryAfterMs === undefined && retry.backoffMs > 0
+    ? Effect.flatMap(Random.nextRange(0.5, 1.5), (factor) => Effect.sleep(Duration.millis(retry.backoffMs * factor)))
+    : Effect.void
 
 /** Delay before a same-endpoint retry: exponential backoff, at least the upstream's Retry-After. */
 export const sameEndpointSchedule = (retry: Retry) =>

@@ -129,6 +129,12 @@ describe("429", () => {
     expect(a.calls).toHaveLength(1)
   })
 
+  it("without Retry-After: a short jittered pause (≥ half of retry.backoffMs) before the next candidate", async () => {
+    const { a, b, client } = await setup(fail(429), undefined, { retry: { backoffMs: 300 } })
+    expect((await ask(client)).model).toBe("b:model-b")
+    expect(b.calls[0]!.at - a.calls[0]!.at).toBeGreaterThanOrEqual(140) // upstreams' own clocks
+  })
+
   it("when every candidate is cooling, the client gets a 429 with Retry-After, and no upstream is called", async () => {
     const { a, b, router } = await setup(fail(429, { "retry-after": "3" }), fail(429, { "retry-after": "3" }), { retry: { backoffMs: 1, maxRetryAfterMs: 100 } })
     const first = await post(router, {})
