@@ -26,7 +26,7 @@ export interface Route {
 export type RouteTarget = { readonly _tag: "Route"; readonly route: Route } | { readonly _tag: "Auto" }
 
 export interface ProviderPoolService {
-  readonly providers: ReadonlyArray<Omit<ProviderStatus, "apiKey" | "headers">>
+  readonly providers: ReadonlyArray<Omit<ProviderStatus, "apiKey" | "headers" | "keyMissing">>
   readonly resolve: (model: string) => Either.Either<RouteTarget, ModelNotFound>
   readonly categoryRoute: (category: Category, model: string) => Route
   /** Names a client can ask for (logical and virtual models), for `/v1/models` and errors. */
@@ -99,7 +99,7 @@ export const make = Effect.gen(function*() {
 
   return ProviderPool.of({
     healthTargets,
-    providers: [...providers.values()].map(({ apiKey: _key, headers: _headers, ...status }) => status),
+    providers: [...providers.values()].map(({ apiKey: _key, headers: _headers, keyMissing: _missing, ...status }) => status),
     resolve,
     categoryRoute,
     modelNames

@@ -23,6 +23,8 @@ export interface ProviderStatus {
   readonly apiKey: Redacted.Redacted<string> | undefined
   readonly headers: Readonly<Record<string, string>>
   readonly continuation: "prefill" | "restart"
+  /** Internal: not routable only for want of a key (an endpoint that brings its own key may still use it). */
+  readonly keyMissing: boolean
 }
 
 type Env = Readonly<Record<string, string>>
@@ -69,16 +71,17 @@ export const resolveProvider = (name: string, spec: ProviderSpec | undefined, en
   ]
   const lookup = findKey(spec, envKeys, env, `providers.${name}.apiKey`)
   const requiresKey = spec?.requiresKey ?? builtin?.requiresKey ?? true
-  const refusal = spec?.enabled === false
+  const blocked = spec?.enabled === false
     ? "disabled in config"
     : adapters[kind] === undefined
     ? `no adapter for the "${kind}" wire format yet`
-    : lookup._tag === "Missing" && requiresKey
-    ? lookup.reason
     : undefined
+  const missingKey = blocked === undefined && requiresKey && lookup._tag === "Missing" ? lookup.reason : undefined
+  const refusal = blocked ?? missingKey
   return {
     ...base,
     routable: refusal === undefined,
+    keyMissing: missingKey !== undefined,
     ...(refusal === undefined ? {} : { reason: refusal }),
     ...(lookup._tag === "Found" ? { keySource: lookup.source } : {}),
     apiKey: lookup._tag === "Found" ? lookup.key : undefined
@@ -124,7 +127,7 @@ export const resolveEndpoint = (
   if (provider === undefined) return { _tag: "Skipped", id, reason: `unknown provider "${spec.provider}"` }
   const override = spec.apiKey === undefined ? undefined : lookupKey(spec.apiKey, env, `endpoint ${id} apiKey`)
   if (override?._tag === "Missing") return { _tag: "Skipped", id, reason: override.reason }
-  if (!provider.routable && !(override !== undefined && provider.reason?.startsWith("no API key") === true)) {
+  if (!provider.routable && !(override !== undefined && provider.keyMissing)) {
     return { _tag: "Skipped", id, reason: `provider ${provider.name}: ${provider.reason ?? "not routable"}` }
   }
   return {
