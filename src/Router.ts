@@ -126,19 +126,17 @@ export const make = Effect.gen(function*() {
   const conclude = (log: Log, model: string) => (last: AttemptError) =>
     Effect.flatMap(Ref.get(log), (attempts): Effect.Effect<never, RouterError> => {
       if (last._tag === "InvalidRequest" || last._tag === "PaymentFailed" || (last._tag === "BadRequest" && !failover(last))) return Effect.fail(last)
-      const real = last._tag === "CircuitOpen" ? lastReal(attempts) : last
-      if (real === undefined && last._tag === "CircuitOpen") {
-        // Every candidate was skipped: rate limits are reported as one (429 + Retry-After), failures as 503.
-        return last.state === "cooling"
-          ? Effect.fail(new AllCandidatesFailed({
-            model,
-            attempts,
-            last: new RateLimited({ endpoint: last.endpoint, message: last.message, retryAfterMs: last.retryAfterMs })
-          }))
-          : Effect.fail(new NoRoutableEndpoint({ model, reasons: [last.message] }))
-      }
-      if (real === undefined) return Effect.fail(new NoRoutableEndpoint({ model, reasons: [last.message] }))
-      return Effect.fail(new AllCandidatesFailed({ model, attempts, last: real }))
+      if (last._tag !== "CircuitOpen") return Effect.fail(new AllCandidatesFailed({ model, attempts, last }))
+      const real = lastReal(attempts)
+      if (real !== undefined) return Effect.fail(new AllCandidatesFailed({ model, attempts, last: real }))
+      // Every candidate was skipped: rate limits are reported as one (429 + Retry-After), failures as 503.
+      return last.state === "cooling"
+        ? Effect.fail(new AllCandidatesFailed({
+          model,
+          attempts,
+          last: new RateLimited({ endpoint: last.endpoint, message: last.message, retryAfterMs: last.retryAfterMs })
+        }))
+        : Effect.fail(new NoRoutableEndpoint({ model, reasons: [last.message] }))
     })
 
   const continuation = (log: Log, session: PaymentSession, request: ChatRequest, endpoints: ReadonlyArray<ResolvedEndpoint>) => {
