@@ -111,7 +111,7 @@ async function* relay(
       try {
         out = render(await answer.pull())
         if (out === undefined) {
-          yield sseErrorEvent(`the answer from ${answer.endpoint.id} did not repeat the text already sent; it cannot be completed`, "continuation_diverged")
+          yield diverged(answer.endpoint)
           return
         }
         if (out !== "") yield out
@@ -158,7 +158,7 @@ async function* relay(
       filter = next.mode === "restart" ? skipDelivered(delivered) : skipLeadingWhitespace(next.trimmed ?? 0)
       out = render(next.head)
       if (out === undefined) {
-        yield sseErrorEvent(`the answer from ${answer.endpoint.id} did not repeat the text already sent; it cannot be completed`, "continuation_diverged")
+        yield diverged(answer.endpoint)
         return
       }
       if (out !== "") yield out
@@ -171,6 +171,9 @@ async function* relay(
     options.onEnd?.({ endpoint: answer.endpoint, usage: answer.tracker.usage, complete, aborted: signal.aborted })
   }
 }
+
+const diverged = (endpoint: ResolvedEndpoint) =>
+  sseErrorEvent(`the answer from ${endpoint.id} did not repeat the text already sent; it cannot be completed`, "continuation_diverged")
 
 const describe = (endpoint: ResolvedEndpoint, error: unknown): string => {
   if (error instanceof Stalled) return `${endpoint.id} stalled: ${error.message}`
