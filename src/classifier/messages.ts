@@ -3,9 +3,11 @@
  * throws: unknown shapes read as "no text".
  */
 
+import { isRecord } from "../providers/common/openaiContent.js"
+
 export type Json = unknown
 
-export const isRecord = (x: Json): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x)
+export { isRecord }
 
 /** Upper bound on text taken from one message before cleaning (bounded work on huge pastes). */
 export const MAX_MESSAGE_CHARS = 64_000

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { isRecord } from "../../src/providers/common/openaiContent.js"
 
 export type ContentBlock =
   | { readonly type: "text"; readonly text: string }
@@ -60,7 +61,6 @@ export interface AnthropicUpstream {
   close(): Promise<void>
 }
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const TOP_LEVEL = new Set([
   "model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream", "temperature",

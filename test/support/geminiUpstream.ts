@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { isRecord } from "../../src/providers/common/openaiContent.js"
 
 export type GeminiPart = Record<string, unknown>
 
@@ -52,7 +53,6 @@ export interface GeminiUpstream {
   close(): Promise<void>
 }
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const TOP_LEVEL = new Set(["contents", "systemInstruction", "tools", "toolConfig", "generationConfig", "safetySettings", "cachedContent"])
 const GENERATION = new Set([
