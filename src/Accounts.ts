@@ -36,6 +36,8 @@ export interface MintOptions {
   readonly budgetTokens?: number | undefined
   readonly rpm?: number | undefined
   readonly name?: string | undefined
+  /** The admin scope: the key also reaches `/stats`, `/metrics`, `/wallet`, the status page and `/health` details. */
+  readonly admin?: boolean | undefined
 }
 
 /** A key as shown to people and tools: never the token, never a private key. */
@@ -44,6 +46,8 @@ export interface KeyView {
   readonly name: string
   readonly account: string
   readonly models: ReadonlyArray<string>
+  /** An operator's key (reports, wallet, health details), besides its model scope. */
+  readonly admin: boolean
   readonly status: "active" | "revoked" | "expired"
   readonly createdAt: string
   readonly expiresAt: string | null
@@ -96,6 +100,7 @@ const view = (r: KeyRecord, now: number): KeyView => ({
   name: r.name,
   account: r.accountId,
   models: r.models,
+  admin: r.admin,
   status: r.revokedAt !== null ? "revoked" : r.expiresAt !== null && r.expiresAt * 1000 <= now ? "expired" : "active",
   createdAt: new Date(r.createdAt).toISOString(),
   expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt * 1000).toISOString(),
@@ -157,7 +162,9 @@ export const make = Effect.gen(function*() {
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const models = options.all === true ? [ALL_MODELS] : [...(options.models ?? [])]
-      if (models.length === 0) return yield* new AccountError({ message: "A key needs a scope: --models a,b (or --all for every model)." })
+      const admin = options.admin === true
+      // An admin key may be for the reports alone; a client key without models could do nothing.
+      if (models.length === 0 && !admin) return yield* new AccountError({ message: "A key needs a scope: --models a,b (or --all for every model, or --admin for the reports)." })
       for (const [label, value] of [["rpm", options.rpm], ["budget tokens", options.budgetTokens], ["budget usd", options.budgetUsdMicro], ["expiry", options.expiresInSeconds]] as const) {
         if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) return yield* new AccountError({ message: `The ${label} must be a positive whole number.` })
       }
@@ -180,12 +187,13 @@ export const make = Effect.gen(function*() {
           name,
           ...(options.budgetUsdMicro === undefined ? {} : { budget_usd_micro: options.budgetUsdMicro }),
           ...(options.budgetTokens === undefined ? {} : { budget_tokens: options.budgetTokens }),
-          ...(options.rpm === undefined ? {} : { rpm: options.rpm })
+          ...(options.rpm === undefined ? {} : { rpm: options.rpm }),
+          ...(admin ? { admin: true } : {})
         }
       })
       const record = {
         jti, name, accountId: account.info.id, createdAt: now, expiresAt: expiresAt ?? null, models,
-        budgetUsdMicro: options.budgetUsdMicro ?? null, budgetTokens: options.budgetTokens ?? null, rpm: options.rpm ?? null
+        budgetUsdMicro: options.budgetUsdMicro ?? null, budgetTokens: options.budgetTokens ?? null, rpm: options.rpm ?? null, admin
       }
       yield* attempt(() => keyStore().insert(record))
       return { token, key: view({ ...record, revokedAt: null, requests: 0, tokens: 0, spentUsdMicro: 0, lastUsedAt: null }, now) }

@@ -19,7 +19,7 @@ commands:
   spend [--config PATH] [--json]                       x402 spend per upstream (last 24 h and total)
   status [--url URL] [--config PATH] [--json] [--last N]  a running router: health, routes, last decisions, today's tokens and spend
   account list | generate [--name N] | use <name|id>   Ed25519 accounts that sign scoped keys
-  keygen (--models a,b | --all) [--expires 30d] [--budget-usd 5] [--budget-tokens N] [--rpm N] [--name N]
+  keygen (--models a,b | --all) [--admin] [--expires 30d] [--budget-usd 5] [--budget-tokens N] [--rpm N] [--name N]
                                                        mint a scoped key (printed once)
   keys list | show <jti|name> | revoke <jti|name>      scoped keys, their usage; revoke (takes effect at once)
   help                                                 this text`

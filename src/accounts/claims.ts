@@ -12,7 +12,9 @@ export const KeyClaims = Schema.Struct({
   /** Money budget in micro-USD (x402 payments made for this key's requests). */
   budget_usd_micro: Schema.optional(Schema.Number),
   budget_tokens: Schema.optional(Schema.Number),
-  rpm: Schema.optional(Schema.Number)
+  rpm: Schema.optional(Schema.Number),
+  /** An operator's key: also reaches the reports, the wallet and health details (`keygen --admin`). */
+  admin: Schema.optional(Schema.Boolean)
 })
 export type KeyClaims = typeof KeyClaims.Type
 
@@ -27,6 +29,8 @@ export interface KeyPrincipal {
   readonly budgetUsdMicro: number | undefined
   readonly budgetTokens: number | undefined
   readonly rpm: number | undefined
+  /** Minted with the admin scope: may read `/stats`, `/metrics`, `/wallet`, the status page, `/health` details. */
+  readonly admin: boolean
 }
 
 export const ALL_MODELS = "*"
@@ -36,7 +40,8 @@ export const modelInScope = (model: string, patterns: ReadonlyArray<string>) =>
     pattern === ALL_MODELS || pattern === model || (pattern.endsWith("*") && model.startsWith(pattern.slice(0, -1)))
   )
 
-export const describeScope = (patterns: ReadonlyArray<string>) => patterns.includes(ALL_MODELS) ? "all models" : patterns.join(", ")
+export const describeScope = (patterns: ReadonlyArray<string>) =>
+  patterns.includes(ALL_MODELS) ? "all models" : patterns.length === 0 ? "no models" : patterns.join(", ")
 
 const UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 }
 

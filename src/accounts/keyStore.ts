@@ -22,6 +22,8 @@ export interface KeyRecord {
   readonly budgetUsdMicro: number | null
   readonly budgetTokens: number | null
   readonly rpm: number | null
+  /** Minted with the admin scope (reports, wallet, health details). */
+  readonly admin: boolean
   readonly revokedAt: number | null
   readonly requests: number
   readonly tokens: number
@@ -76,6 +78,9 @@ export class KeyStore {
     db.pragma("journal_mode = WAL")
     db.pragma("synchronous = FULL")
     db.exec(SCHEMA)
+    // Stores made before admin keys existed gain the column (every old key is a client key).
+    const columns = db.prepare("PRAGMA table_info(access_keys)").all() as ReadonlyArray<{ readonly name: string }>
+    if (!columns.some((c) => c.name === "admin")) db.exec("ALTER TABLE access_keys ADD COLUMN admin INTEGER NOT NULL DEFAULT 0")
     return new KeyStore(db)
   }
 
@@ -85,17 +90,17 @@ export class KeyStore {
 
   insert(key: Omit<KeyRecord, "revokedAt" | "requests" | "tokens" | "spentUsdMicro" | "lastUsedAt">): void {
     this.db.prepare(
-      `INSERT INTO access_keys (jti, name, account_id, created_at, expires_at, models, budget_usd_micro, budget_tokens, rpm)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-    ).run(key.jti, key.name, key.accountId, key.createdAt, key.expiresAt, JSON.stringify(key.models), key.budgetUsdMicro, key.budgetTokens, key.rpm)
+      `INSERT INTO access_keys (jti, name, account_id, created_at, expires_at, models, budget_usd_micro, budget_tokens, rpm, admin)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    ).run(key.jti, key.name, key.accountId, key.createdAt, key.expiresAt, JSON.stringify(key.models), key.budgetUsdMicro, key.budgetTokens, key.rpm, key.admin ? 1 : 0)
   }
 
   /** A valid key minted elsewhere (or before this file existed) gets its row on first use. */
   ensure(key: KeyPrincipal, now: number): void {
     this.db.prepare(
-      `INSERT OR IGNORE INTO access_keys (jti, name, account_id, created_at, expires_at, models, budget_usd_micro, budget_tokens, rpm)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-    ).run(key.jti, key.name, key.accountId, now, key.expiresAt ?? null, JSON.stringify(key.models), key.budgetUsdMicro ?? null, key.budgetTokens ?? null, key.rpm ?? null)
+      `INSERT OR IGNORE INTO access_keys (jti, name, account_id, created_at, expires_at, models, budget_usd_micro, budget_tokens, rpm, admin)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    ).run(key.jti, key.name, key.accountId, now, key.expiresAt ?? null, JSON.stringify(key.models), key.budgetUsdMicro ?? null, key.budgetTokens ?? null, key.rpm ?? null, key.admin ? 1 : 0)
   }
 
   state(jti: string): KeyUsageState | undefined {
@@ -159,6 +164,7 @@ const toRecord = (raw: unknown): KeyRecord => {
     budgetUsdMicro: num(r.budget_usd_micro),
     budgetTokens: num(r.budget_tokens),
     rpm: num(r.rpm),
+    admin: Number(r.admin ?? 0) === 1,
     revokedAt: num(r.revoked_at),
     requests: Number(r.requests),
     tokens: Number(r.tokens),

@@ -26,10 +26,13 @@ export const keygen = (argv: ReadonlyArray<string>) => {
     "budget-tokens": { type: "string" },
     rpm: { type: "string" },
     name: { type: "string" },
+    admin: { type: "boolean" },
     json: { type: "boolean" }
   })
   if (values.all === true && values.models !== undefined) throw new UsageError("keygen: --models and --all exclude each other")
-  if (values.all !== true && values.models === undefined) throw new UsageError("keygen: give the scope: --models a,b (or --all)")
+  if (values.all !== true && values.models === undefined && values.admin !== true) {
+    throw new UsageError("keygen: give the scope: --models a,b (or --all), and/or --admin for the reports")
+  }
   const expires = values.expires === undefined ? undefined : parseDuration(values.expires)
   if (values.expires !== undefined && expires === undefined) throw new UsageError(`--expires: expected a duration like 30d, 12h, 90m; got "${values.expires}"`)
   const usd = values["budget-usd"] === undefined ? undefined : parseUsd(values["budget-usd"])
@@ -41,7 +44,8 @@ export const keygen = (argv: ReadonlyArray<string>) => {
     budgetUsdMicro: usd,
     budgetTokens: positiveInt("budget-tokens", values["budget-tokens"]),
     rpm: positiveInt("rpm", values.rpm),
-    name: values.name
+    name: values.name,
+    admin: values.admin
   }
   return withAccounts(values.config, (accounts) =>
     Effect.flatMap(accounts.mintKey(options), ({ token, key }) =>
@@ -76,14 +80,15 @@ export const keys = (argv: ReadonlyArray<string>) => {
 }
 
 const row = (k: KeyView) =>
-  `${k.status.padEnd(8)} ${k.name.padEnd(20)} ${k.jti}  ${k.models.join(",")}  requests ${k.usage.requests}, tokens ${k.usage.tokens}` +
+  `${k.status.padEnd(8)} ${k.name.padEnd(20)} ${k.jti}  ${k.models.join(",")}${k.admin ? " +admin" : ""}  requests ${k.usage.requests}, tokens ${k.usage.tokens}` +
   `${k.budget.tokens === null ? "" : `/${k.budget.tokens}`}, spent $${k.usage.spentUsd}${k.budget.usd === null ? "" : `/$${k.budget.usd}`}`
 
 const describe = (k: KeyView) =>
   [
     `key      ${k.name} (${k.jti}), ${k.status}`,
     `account  ${k.account}`,
-    `models   ${k.models.join(", ")}`,
+    `models   ${k.models.length === 0 ? "none" : k.models.join(", ")}`,
+    `admin    ${k.admin ? "yes: /stats, /metrics, /wallet, status page, /health details" : "no (clients reach /v1/* only)"}`,
     `expires  ${k.expiresAt ?? "never"}`,
     `rpm      ${k.rpm ?? "unlimited"}`,
     `budget   ${k.budget.usd === null ? "no money limit" : `$${k.budget.usd}`}, ${k.budget.tokens === null ? "no token limit" : `${k.budget.tokens} tokens`}`,

@@ -31,7 +31,9 @@ export const describeError = (error: HandledError): ErrorDescription => {
     case "PayloadTooLarge":
       return plain(413, "invalid_request_error", "request_too_large")
     case "Unauthorized":
-      return plain(401, "authentication_error", "invalid_api_key")
+      return plain(401, "authentication_error", "invalid_api_key", error.challenge === undefined ? {} : { headers: { "www-authenticate": error.challenge } })
+    case "UnsupportedMediaType":
+      return plain(415, "invalid_request_error", "unsupported_media_type")
     case "Forbidden":
       return plain(403, "permission_error", error.code)
     case "ModelNotFound":

@@ -26,8 +26,20 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
 }) {}
 
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
-  message: Schema.String
+  message: Schema.String,
+  /** A `WWW-Authenticate` challenge (pages a browser opens: the Basic prompt for the key). */
+  challenge: Schema.optional(Schema.String)
 }) {}
+
+/** A POST whose body is not declared JSON: a browser form or "simple request" never reaches routing. */
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", {
+  contentType: Schema.optional(Schema.String)
+}) {
+  override get message() {
+    return `${this.contentType === undefined ? "A request body without a Content-Type" : `Content-Type '${this.contentType.slice(0, 100)}'`} ` +
+      `is not accepted: send JSON with 'Content-Type: application/json'.`
+  }
+}
 
 export class ModelNotFound extends Schema.TaggedError<ModelNotFound>()("ModelNotFound", {
   model: Schema.String,
@@ -54,5 +66,6 @@ export type RequestError =
   | PayloadTooLarge
   | Forbidden
   | Unauthorized
+  | UnsupportedMediaType
   | ModelNotFound
   | NoRoutableEndpoint

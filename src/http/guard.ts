@@ -1,15 +1,14 @@
 /**
  * "Local means local": the router spends the user's keys and wallet, so only local, non-browser
- * callers (or allow-listed origins) may use it. Checks, in order: the `Host` header (defeats DNS
- * rebinding), the browser's `Origin` / `Sec-Fetch-Site` (defeats cross-site requests), and the
- * optional access keys (compared in constant time).
+ * callers (or allow-listed origins and host names) may reach it. Checks, in order: the `Host`
+ * header, parsed strictly (defeats DNS rebinding: `[::1]evil.example` is not `[::1]`), then the
+ * browser's `Origin` / `Sec-Fetch-Site` (defeats cross-site requests). Who the caller is (keys)
+ * is `access.ts`'s question.
  */
 import { Effect } from "effect"
-import { createHash, timingSafeEqual } from "node:crypto"
 import { isIP } from "node:net"
 import type { RouterConfig } from "../config/schema.js"
-import { Forbidden, Unauthorized } from "../errors/request.js"
-import { requireKeysFor } from "../accounts/requireKeys.js"
+import { Forbidden } from "../errors/request.js"
 
 type Headers = Readonly<Record<string, string | undefined>>
 
@@ -17,7 +16,7 @@ const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1"]
 const WILDCARDS = ["0.0.0.0", "::", "[::]"]
 
 export interface Guard {
-  readonly check: (headers: Headers, options: { readonly requireKey: boolean }) => Effect.Effect<void, Forbidden | Unauthorized>
+  readonly check: (headers: Headers) => Effect.Effect<void, Forbidden>
   /** The origin to echo in CORS headers, when the request carries an allowed one. */
   readonly allowedOrigin: (headers: Headers) => string | undefined
 }
@@ -26,14 +25,11 @@ export const makeGuard = (config: RouterConfig): Guard => {
   const wildcard = WILDCARDS.includes(config.host)
   const hosts = new Set([...LOOPBACK_NAMES, ...config.allowedHosts.map(normalizeHost), ...(wildcard ? [] : [normalizeHost(config.host)])])
   const origins = new Set(config.corsOrigins.map((origin) => origin.replace(/\/+$/, "").toLowerCase()))
-  const keyDigests = config.accessKeys.map(digest)
-  /** `requireKeys` (default: off loopback): a request without any valid key is refused even when there are no accessKeys. */
-  const keysRequired = requireKeysFor(config)
 
   const hostAllowed = (host: string | undefined) => {
     if (host === undefined) return true // HTTP/1.0 without Host: no browser sends that
     const name = hostName(host)
-    return hosts.has(name) || (wildcard && isIP(name) !== 0)
+    return name !== undefined && (hosts.has(name) || (wildcard && isIP(name) !== 0))
   }
 
   const allowedOrigin = (headers: Headers) => {
@@ -41,11 +37,11 @@ export const makeGuard = (config: RouterConfig): Guard => {
     return origin !== undefined && origins.has(origin) ? headers.origin : undefined
   }
 
-  const check: Guard["check"] = (headers, options) => {
+  const check: Guard["check"] = (headers) => {
     if (!hostAllowed(headers.host)) {
       return Effect.fail(new Forbidden({
         code: "host_not_allowed",
-        message: `Host '${headers.host}' is not allowed. llmrouter answers only to localhost and its listen address ` +
+        message: `Host '${printable(headers.host ?? "")}' is not allowed. llmrouter answers only to localhost and its listen address ` +
           `(add the name to "allowedHosts" to accept it).`
       }))
     }
@@ -56,22 +52,9 @@ export const makeGuard = (config: RouterConfig): Guard => {
     if ((origin !== undefined || crossSite) && !ownOrigin && allowedOrigin(headers) === undefined) {
       return Effect.fail(new Forbidden({
         code: "origin_not_allowed",
-        message: `Browser requests${origin === undefined ? "" : ` from origin '${origin}'`} are refused: ` +
+        message: `Browser requests${origin === undefined ? "" : ` from origin '${printable(origin)}'`} are refused: ` +
           `a web page must not spend your keys. Add the origin to "corsOrigins" to allow it.`
       }))
-    }
-    if (options.requireKey && (keyDigests.length > 0 || keysRequired)) {
-      const token = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? "")?.[1]?.trim()
-      const presented = token === undefined ? undefined : digest(token)
-      // Compare against every key so timing does not reveal which one (or whether any) matched.
-      const matched = keyDigests.reduce((ok, key) => (presented !== undefined && timingSafeEqual(key, presented)) || ok, false)
-      if (!matched) {
-        return Effect.fail(new Unauthorized({
-          message: token === undefined
-            ? `Missing access key: send 'Authorization: Bearer <key>' (${keyDigests.length > 0 ? "one of accessKeys, or " : ""}a key from \`llmrouter keygen\`).`
-            : "Invalid access key."
-        }))
-      }
     }
     return Effect.void
   }
@@ -79,14 +62,23 @@ export const makeGuard = (config: RouterConfig): Guard => {
   return { check, allowedOrigin }
 }
 
-const digest = (value: string) => createHash("sha256").update(value).digest()
-
 const normalizeHost = (host: string) => host.toLowerCase().replace(/^\[(.*)\]$/, "$1")
 
-/** `localhost:8787` → `localhost`; `[::1]:8787` → `::1`. */
-const hostName = (host: string) => {
-  const trimmed = host.trim().toLowerCase()
-  if (trimmed.startsWith("[")) return trimmed.slice(1, trimmed.indexOf("]"))
-  const colon = trimmed.lastIndexOf(":")
-  return colon > 0 && trimmed.indexOf(":") === colon ? trimmed.slice(0, colon) : trimmed
+/** `[v6]` or `[v6]:port`: nothing may follow the bracket but a port. */
+const BRACKETED = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/
+/** A registered name or IPv4 address, optionally with a port (RFC 3986 reg-name, minus percent-encoding). */
+const NAMED = /^([a-z0-9._~!$&'()*+,;=-]+)(?::(\d{1,5}))?$/
+
+/**
+ * `localhost:8787` → `localhost`; `[::1]:8787` → `::1`; anything else that is not one host and an
+ * optional port (`[::1]evil.example`, `a b`, `a:b:c`, an unbracketed IPv6 address) → undefined.
+ */
+export const hostName = (host: string): string | undefined => {
+  const value = host.trim().toLowerCase()
+  const bracketed = BRACKETED.exec(value)
+  if (bracketed !== null) return isIP(bracketed[1] ?? "") === 6 ? bracketed[1] : undefined
+  return NAMED.exec(value)?.[1]
 }
+
+/** Header text echoed in a message: no control characters, bounded. */
+const printable = (text: string) => text.replace(/[\u0000-\u001f\u007f]/g, "?").slice(0, 200)

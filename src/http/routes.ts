@@ -3,8 +3,8 @@
  * Serve it with `Server.layer`, or mount it on your own `@effect/platform` server.
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Effect, Logger, Option } from "effect"
-import { Accounts, CurrentKey, scopedToken } from "../Accounts.js"
+import { Cause, Effect, FiberRef, Logger, Option } from "effect"
+import { Accounts, CurrentKey } from "../Accounts.js"
 import { keyRejectedResponse } from "../accounts/http.js"
 import { Config } from "../Config.js"
 import { toLogLevel } from "../config/logLevel.js"
@@ -13,6 +13,8 @@ import { ProviderPool } from "../ProviderPool.js"
 import { Router, type RouterResponse } from "../Router.js"
 import { readChatRequest } from "./chatRequest.js"
 import { errorResponse, type HandledError, openAiError } from "./errorResponse.js"
+import { UnsupportedMediaType } from "../errors/request.js"
+import { type Caller, isAdmin, makeAccess } from "./access.js"
 import { makeGuard } from "./guard.js"
 import { withIdempotencyKey } from "./idempotency.js"
 import { makeObservabilityRoutes } from "./observability.js"
@@ -26,6 +28,7 @@ export const makeHttpApp = Effect.gen(function*() {
   // Optional for embedders that mount this app without `Accounts`: then only plain accessKeys exist.
   const accounts = Option.getOrUndefined(yield* Effect.serviceOption(Accounts))
   const guard = makeGuard(config)
+  const access = makeAccess(config, accounts)
   const observability = yield* makeObservabilityRoutes
   const started = Math.floor(Date.now() / 1000)
   const wallet = yield* makeWalletRoute
@@ -45,25 +48,30 @@ export const makeHttpApp = Effect.gen(function*() {
     })
   )
 
-  const health = Effect.map(healthService.snapshot, (snapshot) => {
-    const routable = pool.providers.filter((p) => p.routable).length
-    return HttpServerResponse.unsafeJson({
-      status: routable === 0 ? "no_providers" : snapshot.endpoints.some((e) => e.state === "open") ? "degraded" : "ok",
-      providers: pool.providers.map((provider) => ({
-        ...provider,
-        check: snapshot.providers.find((c) => c.provider === provider.name) ?? null,
-        endpoints: snapshot.endpoints.filter((e) => e.endpoint.startsWith(`${provider.name}:`))
-      })),
-      models: pool.modelNames
+  /** Everyone may ask whether the router is up; only an admin sees providers, endpoints and errors. */
+  const health = (caller: Caller) =>
+    Effect.map(healthService.snapshot, (snapshot) => {
+      const routable = pool.providers.filter((p) => p.routable).length
+      const status = routable === 0 ? "no_providers" : snapshot.endpoints.some((e) => e.state === "open") ? "degraded" : "ok"
+      if (!isAdmin(caller)) return HttpServerResponse.unsafeJson({ status }, { headers: NO_STORE })
+      return HttpServerResponse.unsafeJson({
+        status,
+        providers: pool.providers.map((provider) => ({
+          ...provider,
+          apiBase: redactUrl(provider.apiBase),
+          check: snapshot.providers.find((c) => c.provider === provider.name) ?? null,
+          endpoints: snapshot.endpoints.filter((e) => e.endpoint.startsWith(`${provider.name}:`))
+        })),
+        models: pool.modelNames
+      }, { headers: NO_STORE })
     })
-  })
 
   const routes = HttpRouter.empty.pipe(
-    HttpRouter.post("/v1/chat/completions", chatCompletions),
-    HttpRouter.post("/chat/completions", chatCompletions),
+    HttpRouter.post("/v1/chat/completions", jsonBody(chatCompletions)),
+    HttpRouter.post("/chat/completions", jsonBody(chatCompletions)),
     HttpRouter.get("/v1/models", models),
     HttpRouter.get("/models", models),
-    HttpRouter.get("/health", health),
+    HttpRouter.get("/health", Effect.flatMap(CurrentCaller, health)),
     HttpRouter.get("/wallet", wallet),
     HttpRouter.get("/v1/wallet", wallet),
     HttpRouter.get("/metrics", observability.metrics),
@@ -74,13 +82,14 @@ export const makeHttpApp = Effect.gen(function*() {
 
   const respond = (request: HttpServerRequest.HttpServerRequest) =>
     Effect.gen(function*() {
-      const open = request.url.split("?")[0] === "/health"
-      // A bearer JWT is a scoped key (Accounts); anything else is left to the guard's accessKeys.
-      const token = open || accounts === undefined ? undefined : scopedToken(request.headers)
-      yield* guard.check(request.headers, { requireKey: !open && token === undefined })
-      const key = token === undefined || accounts === undefined ? undefined : yield* accounts.authenticate(token)
+      yield* guard.check(request.headers)
+      // A preflight carries no credentials and gets no data: the Host and Origin checks are its gate.
       if (request.method === "OPTIONS") return preflight()
-      return yield* (key === undefined ? routes : Effect.locally(routes, CurrentKey, key))
+      const path = request.url.split("?")[0] ?? "/"
+      const caller = yield* access.identify(request.headers)
+      yield* access.admit(caller, path)
+      const served = Effect.locally(routes, CurrentCaller, caller)
+      return yield* (caller._tag === "ScopedKey" ? Effect.locally(served, CurrentKey, caller.key) : served)
     })
 
   // CORS headers go on error answers too: an allowed page must be able to read why it failed.
@@ -103,10 +112,53 @@ export const makeHttpApp = Effect.gen(function*() {
           Effect.as(openAiError(500, { message: "Internal error in llmrouter (see its log).", type: "server_error", code: "internal_error" }))
         )
       ),
-      Effect.map((response) => (origin === undefined ? response : withCors(response, origin)))
+      Effect.map((response) => closeAfterRefusal(origin === undefined ? response : withCors(response, origin)))
     )
   }).pipe(Logger.withMinimumLogLevel(toLogLevel(config.logLevel)))
 })
+
+const NO_STORE = { "cache-control": "no-store" }
+
+/** Who the request being served comes from (set once it is identified). */
+const CurrentCaller = FiberRef.unsafeMake<Caller>({ _tag: "Anonymous" })
+
+/** `application/json`, `application/json; charset=utf-8`, `application/vnd.x+json`. */
+const isJson = (contentType: string | undefined) =>
+  contentType !== undefined && /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i.test(contentType.trim())
+
+/**
+ * Every POST route takes JSON, and says so: any other (or no) content type is a 415 before the
+ * body is read, so a browser form or "simple request" never reaches routing.
+ */
+export const jsonBody = <A, E, R>(
+  handler: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | UnsupportedMediaType, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): Effect.Effect<A, E | UnsupportedMediaType, R> => {
+    const contentType = request.headers["content-type"]
+    return isJson(contentType) ? handler : Effect.fail(new UnsupportedMediaType(contentType === undefined ? {} : { contentType }))
+  })
+
+/**
+ * After a refused key or an oversized body the connection is closed: an unauthenticated client
+ * cannot keep a socket, and an unread body is never parsed as the next request.
+ */
+const closeAfterRefusal = (response: HttpServerResponse.HttpServerResponse) =>
+  response.status === 401 || response.status === 403 || response.status === 413
+    ? HttpServerResponse.setHeader(response, "connection", "close")
+    : response
+
+/** A base URL as shown to an admin: no credentials, no query (where secrets go). */
+const redactUrl = (url: string) => {
+  try {
+    const parsed = new URL(url)
+    parsed.username = ""
+    parsed.password = ""
+    parsed.search = ""
+    return parsed.toString().replace(/\/$/, "")
+  } catch {
+    return "(unparseable URL)"
+  }
+}
 
 const toHttp = (response: RouterResponse) =>
   response.answer._tag === "Complete"
@@ -139,7 +191,7 @@ const withCors = (response: HttpServerResponse.HttpServerResponse, origin: strin
   )
 
 const handledTags = new Set([
-  "InvalidRequest", "PayloadTooLarge", "Forbidden", "Unauthorized", "ModelNotFound", "NoRoutableEndpoint",
+  "InvalidRequest", "PayloadTooLarge", "Forbidden", "Unauthorized", "UnsupportedMediaType", "ModelNotFound", "NoRoutableEndpoint",
   "AllCandidatesFailed", "RateLimited", "PaymentRequired", "Unavailable", "NotFound", "Timeout",
   "ConnectionFailed", "BadRequest", "StreamBroken", "PaymentFailed"
 ])

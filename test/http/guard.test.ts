@@ -115,7 +115,7 @@ describe("Origin", () => {
     // an allowed origin's error responses carry the CORS headers too, so the page can read them
     const bad = await rawRequest(`${router.baseUrl}/chat/completions`, {
       method: "POST",
-      headers: { origin: "http://localhost:3000" },
+      headers: { origin: "http://localhost:3000", "content-type": "application/json" },
       body: "{"
     })
     expect(bad.status).toBe(400)
