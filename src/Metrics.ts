@@ -23,6 +23,8 @@ export interface RequestRecord {
   readonly category: Category | undefined
   /** The classifier's confidence, for `llmrouter/auto`. */
   readonly confidence: number | undefined
+  /** Why `llmrouter/auto` chose the route: fresh, sticky, escalated, tool-loop. */
+  readonly reason?: string | undefined
   /** The concrete `provider:model` that answered (on failure: the last one tried; none when nothing was tried). */
   readonly endpoint: string | undefined
   readonly stream: boolean
@@ -71,6 +73,7 @@ export interface Decision {
   readonly model: string
   readonly category: Category | null
   readonly confidence: number | null
+  readonly reason: string | null
   readonly endpoint: string | null
   readonly stream: boolean
   readonly attempts: number
@@ -288,6 +291,7 @@ const toDecision = (r: RequestRecord): Decision => ({
   model: r.model.length > 120 ? `${r.model.slice(0, 117)}...` : r.model,
   category: r.category ?? null,
   confidence: r.confidence ?? null,
+  reason: r.reason ?? null,
   endpoint: r.endpoint ?? null,
   stream: r.stream,
   attempts: r.attempts,
@@ -305,6 +309,7 @@ const logLine = (r: RequestRecord) =>
   Effect.logInfo(`${r.error === undefined ? "routed" : "failed"} ${r.model} → ${r.endpoint ?? "-"}`, {
     model: r.model,
     category: r.category ?? null,
+    ...(r.reason === undefined ? {} : { reason: r.reason }),
     endpoint: r.endpoint ?? null,
     stream: r.stream,
     attempts: r.attempts,

@@ -9,7 +9,9 @@ import { Context, Effect, Either, Layer, Ref, Runtime, type Schedule } from "eff
 import type { Readable } from "node:stream"
 import { Classifier, type Decision } from "./Classifier.js"
 import { Config } from "./Config.js"
+import { Conversations } from "./Conversations.js"
 import type { Category } from "./config/schema.js"
+import type { RouteReason } from "./conversations/placement.js"
 import { type ModelNotFound, NoRoutableEndpoint } from "./errors/request.js"
 import { AllCandidatesFailed, type AttemptSummary, type CircuitOpen } from "./errors/routing.js"
 import { RateLimited, StreamBroken, type UpstreamError } from "./errors/upstream.js"
@@ -21,6 +23,7 @@ import type { ChatRequest, ResolvedEndpoint } from "./providers/Adapter.js"
 import { adapters } from "./providers/registry.js"
 import { ProviderPool, type Route } from "./ProviderPool.js"
 import { type Attempted, attemptEndpoint } from "./routing/attempt.js"
+import { type DecidedRoute, makeAutoRoute } from "./routing/autoRoute.js"
 import { continuationOrder, continueOn } from "./routing/continuation.js"
 import { describeError } from "./errors/describe.js"
 import { sseErrorEvent } from "./providers/sse.js"
@@ -41,6 +44,8 @@ export interface RouterResponse {
   readonly category?: Category
   /** The classifier's decision, for `auto`. */
   readonly decision?: Decision
+  /** Why `auto` chose this route: fresh, sticky, escalated or tool-loop. */
+  readonly reason?: RouteReason
   readonly answer: Answer
   /** Response headers for the client: `x-llmrouter-*` and pass-through ids. */
   readonly headers: Readonly<Record<string, string>>
@@ -64,6 +69,8 @@ export const make = Effect.gen(function*() {
   const classifier = yield* Classifier
   const payments = yield* Payments
   const metrics = yield* Metrics
+  const conversations = yield* Conversations
+  const autoRoute = makeAutoRoute({ config, pool, classifier, conversations, health })
   const runtime = yield* Effect.runtime<never>()
   const schedule = sameEndpointSchedule(config.retry)
   const failover = failsOver(config.failoverOnContentFilter)
@@ -153,8 +160,8 @@ export const make = Effect.gen(function*() {
     }
   }
 
-  const respond = (request: ChatRequest, attempted: Attempted, log: Log, session: PaymentSession, endpoints: ReadonlyArray<ResolvedEndpoint>, deadline: number, route: Route, trace: Trace) =>
-    Effect.map(Ref.get(log), (failed): RouterResponse => {
+  const respond = (request: ChatRequest, attempted: Attempted, log: Log, session: PaymentSession, endpoints: ReadonlyArray<ResolvedEndpoint>, deadline: number, route: DecidedRoute, trace: Trace) =>
+    Effect.zipLeft(Effect.map(Ref.get(log), (failed): RouterResponse => {
       const { endpoint, outcome } = attempted
       trace.readyAt = Date.now()
       trace.answered = endpoint.id
@@ -173,30 +180,25 @@ export const make = Effect.gen(function*() {
             deadline,
             continueAnswer: continuation(log, session, request, endpoints),
             onBroken: (e, message) => Runtime.runFork(runtime)(health.failure(e.id, new StreamBroken({ endpoint: e.id, message }))),
-            onEnd: (end) => Runtime.runFork(runtime)(finish(trace, end.endpoint.id, end.complete ? undefined : end.aborted ? "ClientClosed" : "StreamBroken", usageFromChunk(end.usage)))
+            onEnd: (end) =>
+              Runtime.runFork(runtime)(Effect.zipRight(
+                end.complete && end.endpoint.id !== endpoint.id ? pin(route, end.endpoint) : Effect.void,
+                finish(trace, end.endpoint.id, end.complete ? undefined : end.aborted ? "ClientClosed" : "StreamBroken", usageFromChunk(end.usage))
+              ))
           })
         }
       return { endpoint, answer, headers, ...routeFields(route) }
-    })
+    }), pin(route, attempted.endpoint))
 
-  const resolve = (request: ChatRequest) =>
-    Effect.flatMap(Either.match(pool.resolve(request.model), { onLeft: Effect.fail, onRight: Effect.succeed }), (target) => {
-      if (target._tag === "Route") return Effect.succeed(target.route)
-      const decision = classifier.classify(request.body)
-      const fallback = decision.confidence < config.auto.minConfidence && decision.category !== "vision"
-      const category = fallback ? config.auto.fallbackCategory : decision.category
-      return Effect.as(
-        // Never the prompt's words (`word:` signals): logs carry no message content.
-        Effect.logDebug("classified", {
-          model: request.model,
-          category: decision.category,
-          confidence: decision.confidence,
-          signals: decision.signals.filter((s) => !s.startsWith("word:")),
-          routedTo: category
-        }),
-        { ...pool.categoryRoute(category, request.model), decision }
-      )
-    })
+  const resolve = (request: ChatRequest): Effect.Effect<DecidedRoute, ModelNotFound> =>
+    Effect.flatMap(Either.match(pool.resolve(request.model), { onLeft: Effect.fail, onRight: Effect.succeed }), (target) =>
+      target._tag === "Route" ? Effect.succeed(target.route) : autoRoute(request))
+
+  /** The conversation was served by `endpoint`: pin it there (a failover re-pins to the endpoint that answered). */
+  const pin = (route: DecidedRoute, endpoint: ResolvedEndpoint) =>
+    route.conversation === undefined || route.category === undefined
+      ? Effect.void
+      : conversations.remember(route.conversation, endpoint, route.category)
 
   const { finish, settle } = makeReporter(metrics, config)
 
@@ -273,14 +275,17 @@ const lastReal = (attempts: ReadonlyArray<AttemptSummary>): UpstreamError | unde
   return last === undefined ? undefined : new StreamBroken({ endpoint: last.endpoint, message: last.message })
 }
 
-const routeFields = (route: Route & { readonly decision?: Decision }) => ({
+const routeFields = (route: DecidedRoute) => ({
   ...(route.category === undefined ? {} : { category: route.category }),
-  ...(route.decision === undefined ? {} : { decision: route.decision })
+  ...(route.decision === undefined ? {} : { decision: route.decision }),
+  ...(route.reason === undefined ? {} : { reason: route.reason })
 })
 
-const routeHeaders = (route: Route & { readonly decision?: Decision }): Record<string, string> => ({
+const routeHeaders = (route: DecidedRoute): Record<string, string> => ({
   ...(route.category === undefined ? {} : { "x-llmrouter-category": route.category }),
-  ...(route.decision === undefined ? {} : { "x-llmrouter-confidence": route.decision.confidence.toFixed(2) })
+  ...(route.decision === undefined ? {} : { "x-llmrouter-confidence": route.decision.confidence.toFixed(2) }),
+  ...(route.reason === undefined ? {} : { "x-llmrouter-reason": route.reason }),
+  ...(route.conversation === undefined ? {} : { "x-llmrouter-conversation": `${route.conversation.source}:${route.conversation.key.slice(0, 12)}` })
 })
 
 const never = (_: unknown): never => {

@@ -7,6 +7,7 @@ import * as Accounts from "./Accounts.js"
 import { attributePayments } from "./accounts/payments.js"
 import * as Classifier from "./Classifier.js"
 import * as Config from "./Config.js"
+import * as Conversations from "./Conversations.js"
 import * as ActiveChecks from "./health/activeChecks.js"
 import * as Health from "./Health.js"
 import * as Logging from "./logging.js"
@@ -25,7 +26,7 @@ import * as Wallet from "./Wallet.js"
  * a `Config`.
  */
 export const RouterLive = Layer.mergeAll(Router.layer, ActiveChecks.layer).pipe(
-  Layer.provideMerge(Layer.mergeAll(ProviderPool.layer, UpstreamClient.layer, Health.layer, Classifier.layer, Metrics.layer)),
+  Layer.provideMerge(Layer.mergeAll(ProviderPool.layer, UpstreamClient.layer, Health.layer, Classifier.layer, Conversations.layer, Metrics.layer)),
   // x402 payments are also attributed to the scoped key whose request made them (Accounts).
   Layer.provideMerge(attributePayments.pipe(Layer.provide(Payments.layer), Layer.provideMerge(Wallet.layer))),
   // Under everything: every fiber (requests, stream ends, health checks) logs with the configured format and level.

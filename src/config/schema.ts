@@ -3,6 +3,7 @@
  * Decoding a config file, env overrides or an embedder's value all go through `RouterConfig`.
  */
 import { Schema } from "effect"
+import { ConversationsConfig, Prices } from "./conversations.js"
 import { PaymentsConfig, WalletConfig } from "./payments.js"
 
 /** The wire formats an adapter exists for. Custom providers pick one with `derives`. */
@@ -159,6 +160,10 @@ export const RouterConfig = Schema.Struct({
     }),
     { default: () => ({ minConfidence: 0.45, fallbackCategory: "coding" as const }) }
   ),
+  /** `llmrouter/auto` and conversations: stickiness to a warm prompt cache, tool-loop pins. */
+  conversations: Schema.optionalWith(ConversationsConfig, { default: () => Schema.decodeSync(ConversationsConfig)({}) }),
+  /** Per-model prices (USD per million tokens) over the built-in defaults: cost and savings in `/stats`. */
+  prices: Schema.optionalWith(Prices, { default: () => ({}) }),
   /** Fail over when a provider refuses a prompt on content-policy grounds (default: return the refusal). */
   failoverOnContentFilter: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   retry: Schema.optionalWith(Retry, { default: () => Schema.decodeSync(Retry)({}) }),

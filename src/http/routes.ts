@@ -17,6 +17,7 @@ import { UnsupportedMediaType } from "../errors/request.js"
 import { type Caller, isAdmin, makeAccess } from "./access.js"
 import { makeGuard } from "./guard.js"
 import { withIdempotencyKey } from "./idempotency.js"
+import { withSessionId } from "./sessionId.js"
 import { makeObservabilityRoutes } from "./observability.js"
 import { makeWalletRoute } from "./wallet.js"
 
@@ -37,7 +38,7 @@ export const makeHttpApp = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const chat = yield* readChatRequest(request, config.maxBodyBytes)
     // A scoped key (JWT) is checked here, before routing: scope, rpm, budgets; its usage is recorded.
-    const handled = router.handle(yield* withIdempotencyKey(chat, request.headers))
+    const handled = router.handle(withSessionId(yield* withIdempotencyKey(chat, request.headers), request.headers))
     return toHttp(yield* (accounts === undefined ? handled : accounts.metered(chat, handled)))
   })
 
@@ -176,7 +177,7 @@ const preflight = () =>
     status: 204,
     headers: {
       "access-control-allow-methods": "GET, POST, OPTIONS",
-      "access-control-allow-headers": "authorization, content-type, idempotency-key",
+      "access-control-allow-headers": "authorization, content-type, idempotency-key, x-session-id",
       "access-control-max-age": "600"
     }
   })
@@ -185,7 +186,7 @@ const withCors = (response: HttpServerResponse.HttpServerResponse, origin: strin
   response.pipe(
     HttpServerResponse.setHeaders({
       "access-control-allow-origin": origin,
-      "access-control-expose-headers": "x-llmrouter-model, x-llmrouter-attempts, x-llmrouter-category",
+      "access-control-expose-headers": "x-llmrouter-model, x-llmrouter-attempts, x-llmrouter-category, x-llmrouter-confidence, x-llmrouter-reason, x-llmrouter-conversation",
       vary: "origin"
     })
   )

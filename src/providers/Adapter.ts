@@ -32,6 +32,8 @@ export interface ChatRequest {
   readonly stream: boolean
   /** The client's `Idempotency-Key` header: a key already paid for (x402) is not paid again. */
   readonly idempotencyKey?: string
+  /** The client's `x-session-id` header: names the conversation (see `conversations/identity.ts`). */
+  readonly sessionId?: string
   /** The body exactly as the client sent it, while `body` is unchanged (lets adapters avoid re-serialising). */
   readonly raw?: string
   /** Epoch ms after which the request is given up (set by the Router; bounds every upstream timeout). */

@@ -4,14 +4,13 @@
  * complete answer is ready, or when its stream ended.
  */
 import { Cause, Effect, Exit, Ref } from "effect"
-import type { Decision } from "../Classifier.js"
 import type { RouterConfig } from "../config/schema.js"
 import type { AttemptSummary } from "../errors/routing.js"
 import type { MetricsService } from "../Metrics.js"
 import { NO_TOKENS, paymentMicroUsd, type Tokens, usageFromBody } from "../metrics/usage.js"
 import type { ChatRequest } from "../providers/Adapter.js"
-import type { Route } from "../ProviderPool.js"
 import type { RouterError, RouterResponse } from "../Router.js"
+import type { DecidedRoute } from "./autoRoute.js"
 import type { PaymentSession } from "./payOnce.js"
 
 /** What one request's report is made of, filled in as it goes. */
@@ -19,7 +18,7 @@ export interface Trace {
   readonly at: number
   readonly model: string
   readonly stream: boolean
-  route: (Route & { readonly decision?: Decision }) | undefined
+  route: DecidedRoute | undefined
   log: Ref.Ref<ReadonlyArray<AttemptSummary>> | undefined
   session: PaymentSession | undefined
   /** When the answer (or a stream's first content) was ready to send. */
@@ -60,6 +59,7 @@ export const makeReporter = (metrics: MetricsService, config: RouterConfig) => {
           model: trace.model,
           category: trace.route?.category,
           confidence: trace.route?.decision?.confidence,
+          reason: trace.route?.reason,
           endpoint: last,
           stream: trace.stream,
           attempts: failed.length + (error === undefined || trace.answered !== undefined ? 1 + continued : 0),

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { openAiUnits, type PromptCache } from "./promptCache.js"
 
 export interface Received {
   readonly method: string
@@ -113,3 +114,37 @@ export const openAiError = (message: string, type = "invalid_request_error", cod
 /** Runs `scripts[i]` for the i-th request, the last one for every later request. */
 export const sequence = (...scripts: Array<Script>): Script => (request, response, index) =>
   (scripts[Math.min(index, scripts.length - 1)] as Script)(request, response, index)
+
+/**
+ * Answers like `answer`, reporting usage as OpenAI does with automatic prompt caching: the leading
+ * messages repeated from an earlier request to the same model come back as `cached_tokens`.
+ * `completion_tokens` is the answer's word count.
+ */
+export const cachingAnswer = (
+  text: string,
+  cache: PromptCache,
+  messageFor?: (request: Received) => Record<string, unknown>
+): Script =>
+  (request, response) => {
+    const model = String(request.body.model)
+    const { cached, prompt } = cache.use(model, openAiUnits(request.body))
+    const completionTokens = text.split(/\s+/).length
+    const usage = {
+      prompt_tokens: prompt,
+      completion_tokens: completionTokens,
+      total_tokens: prompt + completionTokens,
+      prompt_tokens_details: { cached_tokens: cached }
+    }
+    const message = messageFor?.(request) ?? { role: "assistant", content: text }
+    if (request.body.stream === true) {
+      response.writeHead(200, { "content-type": "text/event-stream" })
+      for (const event of streamEvents(text, model).slice(0, -1)) response.write(event)
+      const options = request.body.stream_options as { include_usage?: boolean } | undefined
+      if (options?.include_usage === true) response.write(sse({ ...chunk(model, {}), choices: [], usage }))
+      response.end("data: [DONE]\n\n")
+    } else {
+      const body = completion(text, model)
+      const finish = message["tool_calls"] === undefined ? "stop" : "tool_calls"
+      reply(response, 200, { ...body, choices: [{ index: 0, message, finish_reason: finish }], usage })
+    }
+  }
