@@ -11,7 +11,9 @@ import { Context, Effect, Layer, LogLevel } from "effect"
 import { Config } from "./Config.js"
 import { toLogLevel } from "./config/logLevel.js"
 import type { Category } from "./config/schema.js"
+import { CostBook, type CostSnapshot } from "./metrics/cost.js"
 import { Exposition } from "./metrics/exposition.js"
+import { picoToUsd } from "./metrics/prices.js"
 import { bucketIndex, LATENCY_BUCKETS, round, type Timeline, TimeWindows, TTFB_BUCKETS, type WindowFigures } from "./metrics/window.js"
 
 /** One finished request, as the Router saw it. Never message content. */
@@ -40,6 +42,15 @@ export interface RequestRecord {
   /** From the upstream's `usage` (streams: when the client asked for `stream_options.include_usage`). */
   readonly tokensIn: number
   readonly tokensOut: number
+  /** Prompt tokens read from the provider's cache, and written to it (both part of `tokensIn`). */
+  readonly tokensCached?: number
+  readonly tokensCacheWrite?: number
+  /** What the tokens cost at the endpoint's price, in pico-USD; undefined when the model has no price. */
+  readonly costPicoUsd?: number | undefined
+  /** `auto` only: what the same tokens would have cost on the reasoning chain's first model. */
+  readonly baselinePicoUsd?: number | undefined
+  /** That model (`provider:modelId`). */
+  readonly baselineEndpoint?: string | undefined
   /** The x402 payment signed for this request, in micro-USD (0: none). */
   readonly paymentMicroUsd: number
   readonly paid: boolean
@@ -66,6 +77,8 @@ export interface MetricsSnapshot {
   readonly today: { readonly date: string; readonly models: ReadonlyArray<ModelToday> }
   /** The last 50 requests, newest first. */
   readonly decisions: ReadonlyArray<Decision>
+  /** Since start: cached tokens, cache hit ratio and cost per model; what `auto` saved. */
+  readonly cost: CostSnapshot
 }
 
 export interface Decision {
@@ -83,6 +96,9 @@ export interface Decision {
   readonly latencyMs: number
   readonly tokensIn: number
   readonly tokensOut: number
+  readonly tokensCached: number
+  /** null: the model has no price. */
+  readonly costUsd: number | null
   readonly paymentUsd: number
 }
 
@@ -132,6 +148,7 @@ interface Today {
 export const makeRecorder = (now: () => number = Date.now) => {
   const started = now()
   const windows = new TimeWindows()
+  const costs = new CostBook()
   const series = new Map<string, Series>()
   const errorsByTag = new Map<string, number>()
   const decisions: Array<RequestRecord | undefined> = new Array<RequestRecord | undefined>(DECISIONS).fill(undefined)
@@ -212,6 +229,7 @@ export const makeRecorder = (now: () => number = Date.now) => {
       if (r.paid) t.payments += 1
       t.paymentMicroUsd += r.paymentMicroUsd
     }
+    costs.record(r)
     decisions[decisionCount % DECISIONS] = r
     decisionCount += 1
   }
@@ -251,7 +269,8 @@ export const makeRecorder = (now: () => number = Date.now) => {
           spendUsd: t.paymentMicroUsd / 1e6
         })).sort((a, b) => b.requests - a.requests)
       },
-      decisions: recent
+      decisions: recent,
+      cost: costs.snapshot()
     }
   }
 
@@ -278,6 +297,7 @@ export const makeRecorder = (now: () => number = Date.now) => {
     for (const s of all) {
       if (s.ttfb.some((n) => n > 0)) out.histogram("llmrouter_time_to_first_byte_seconds", labels(s), TTFB_BUCKETS, s.ttfb, s.ttfbSeconds)
     }
+    costs.expose(out)
     out.family("llmrouter_uptime_seconds", "gauge", "Seconds since the router started.")
     out.sample("llmrouter_uptime_seconds", {}, round((now() - started) / 1000, 3))
     return out.toString()
@@ -301,6 +321,8 @@ const toDecision = (r: RequestRecord): Decision => ({
   latencyMs: r.totalMs,
   tokensIn: r.tokensIn,
   tokensOut: r.tokensOut,
+  tokensCached: r.tokensCached ?? 0,
+  costUsd: r.costPicoUsd === undefined ? null : picoToUsd(r.costPicoUsd),
   paymentUsd: r.paymentMicroUsd / 1e6
 })
 
@@ -319,6 +341,8 @@ const logLine = (r: RequestRecord) =>
     ms: r.totalMs,
     tokens_in: r.tokensIn,
     tokens_out: r.tokensOut,
+    ...(r.tokensCached === undefined || r.tokensCached === 0 ? {} : { tokens_cached: r.tokensCached }),
+    ...(r.costPicoUsd === undefined ? {} : { cost_usd: picoToUsd(r.costPicoUsd) }),
     ...(r.paid ? { payment_usd: r.paymentMicroUsd / 1e6 } : {})
   })
 

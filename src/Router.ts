@@ -17,6 +17,7 @@ import { AllCandidatesFailed, type AttemptSummary, type CircuitOpen } from "./er
 import { RateLimited, StreamBroken, type UpstreamError } from "./errors/upstream.js"
 import { Health } from "./Health.js"
 import { Metrics } from "./Metrics.js"
+import { makePriceList } from "./metrics/prices.js"
 import { NO_TOKENS, usageFromChunk } from "./metrics/usage.js"
 import { Payments } from "./Payments.js"
 import type { ChatRequest, ResolvedEndpoint } from "./providers/Adapter.js"
@@ -200,7 +201,11 @@ export const make = Effect.gen(function*() {
       ? Effect.void
       : conversations.remember(route.conversation, endpoint, route.category)
 
-  const { finish, settle } = makeReporter(metrics, config)
+  const baseline = pool.categoryRoute("reasoning", "").candidates.find((c) => c._tag === "Ready")
+  const { finish, settle } = makeReporter(metrics, config, {
+    price: makePriceList(config.prices),
+    baseline: baseline?._tag === "Ready" ? baseline.endpoint.id : undefined
+  })
 
   const handle = (request: ChatRequest): Effect.Effect<RouterResponse, RouterError> => {
     return routeRequest(request, newTrace(request))

@@ -8,29 +8,56 @@ import type { SignedPayment } from "../errors/payment.js"
 import { atomicToMicroUsd } from "../payments/networks.js"
 
 export interface Tokens {
+  /** Every prompt token, cached ones included (OpenAI's `prompt_tokens`). */
   readonly in: number
   readonly out: number
+  /** Prompt tokens read from the provider's cache (`prompt_tokens_details.cached_tokens`). */
+  readonly cached: number
+  /** Prompt tokens written to the cache (`prompt_tokens_details.cache_write_tokens`: Anthropic's cache creation). */
+  readonly written: number
 }
 
-export const NO_TOKENS: Tokens = { in: 0, out: 0 }
+export const NO_TOKENS: Tokens = { in: 0, out: 0, cached: 0, written: 0 }
 
-const PROMPT = /"prompt_tokens"\s*:\s*(\d+)/
-const COMPLETION = /"completion_tokens"\s*:\s*(\d+)/
+const count = (name: string) => new RegExp(`"${name}"\\s*:\\s*(\\d+)`)
+const PROMPT = count("prompt_tokens")
+const COMPLETION = count("completion_tokens")
+const CACHED = count("cached_tokens")
+// DeepSeek's own name for cache hits, on OpenAI-compatible answers that lack `cached_tokens`.
+const CACHE_HIT = count("prompt_cache_hit_tokens")
+const WRITTEN = count("cache_write_tokens")
+
+const match = (pattern: RegExp, text: string) => Number(pattern.exec(text)?.[1] ?? 0)
 
 /** The `usage` of an OpenAI chat completion body (the last `"usage"` key), or zeros. */
 export const usageFromBody = (bytes: Buffer | string): Tokens => {
   const at = bytes.lastIndexOf("\"usage\"")
   if (at < 0) return NO_TOKENS
-  // The first counts after the key are usage's own (its `*_details` hold other names).
+  // The usage object is the answer's last member and small: its counts are within the next 1 KiB.
   const text = typeof bytes === "string" ? bytes.slice(at, at + 1024) : bytes.toString("utf8", at, Math.min(bytes.length, at + 1024))
-  return { in: Number(PROMPT.exec(text)?.[1] ?? 0), out: Number(COMPLETION.exec(text)?.[1] ?? 0) }
+  return {
+    in: match(PROMPT, text),
+    out: match(COMPLETION, text),
+    cached: CACHED.test(text) ? match(CACHED, text) : match(CACHE_HIT, text),
+    written: match(WRITTEN, text)
+  }
 }
 
-/** A stream's usage chunk (`{ prompt_tokens, completion_tokens }`), or zeros. */
+const numberAt = (value: unknown, key: string): number | undefined => {
+  const found = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
+  return typeof found === "number" && Number.isFinite(found) ? found : undefined
+}
+
+/** A stream's usage chunk (`{ prompt_tokens, completion_tokens, prompt_tokens_details }`), or zeros. */
 export const usageFromChunk = (usage: unknown): Tokens => {
   if (typeof usage !== "object" || usage === null) return NO_TOKENS
-  const { prompt_tokens: prompt, completion_tokens: completion } = usage as { prompt_tokens?: unknown; completion_tokens?: unknown }
-  return { in: typeof prompt === "number" ? prompt : 0, out: typeof completion === "number" ? completion : 0 }
+  const details = (usage as { prompt_tokens_details?: unknown }).prompt_tokens_details
+  return {
+    in: numberAt(usage, "prompt_tokens") ?? 0,
+    out: numberAt(usage, "completion_tokens") ?? 0,
+    cached: numberAt(details, "cached_tokens") ?? numberAt(usage, "prompt_cache_hit_tokens") ?? 0,
+    written: numberAt(details, "cache_write_tokens") ?? 0
+  }
 }
 
 /** A signed payment in micro-USD, using the allowlisted asset's decimals (6 when unknown). */

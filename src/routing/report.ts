@@ -7,6 +7,7 @@ import { Cause, Effect, Exit, Ref } from "effect"
 import type { RouterConfig } from "../config/schema.js"
 import type { AttemptSummary } from "../errors/routing.js"
 import type { MetricsService } from "../Metrics.js"
+import { costOf, type TokenPrice } from "../metrics/prices.js"
 import { NO_TOKENS, paymentMicroUsd, type Tokens, usageFromBody } from "../metrics/usage.js"
 import type { ChatRequest } from "../providers/Adapter.js"
 import type { RouterError, RouterResponse } from "../Router.js"
@@ -44,7 +45,15 @@ export const newTrace = (request: ChatRequest): Trace => ({
    * The request's one report to `Metrics` (at most once): when it failed, when its complete answer
    * is ready, or when its stream ended (`onEnd` of the stream session).
    */
-export const makeReporter = (metrics: MetricsService, config: RouterConfig) => {
+/** How requests are priced: per answering endpoint, and the endpoint `auto` is compared against. */
+export interface Pricing {
+  readonly price: (endpoint: string) => TokenPrice | undefined
+  /** The reasoning chain's first model: what every `auto` request would have used without routing. */
+  readonly baseline: string | undefined
+}
+
+export const makeReporter = (metrics: MetricsService, config: RouterConfig, pricing: Pricing) => {
+  const baselinePrice = pricing.baseline === undefined ? undefined : pricing.price(pricing.baseline)
   const finish = (trace: Trace, endpoint: string | undefined, error: string | undefined, tokens: Tokens) =>
     Effect.suspend(() => {
       if (trace.reported) return Effect.void
@@ -54,6 +63,7 @@ export const makeReporter = (metrics: MetricsService, config: RouterConfig) => {
         const continued = trace.answered !== undefined && last !== trace.answered ? 1 : 0
         const tried = failed.length === 0 ? 1 : new Set([...failed.map((a) => a.endpoint), ...(last === undefined ? [] : [last])]).size
         const signed = trace.session?.signed
+        const price = last === undefined ? undefined : pricing.price(last)
         return metrics.report({
           at: trace.at,
           model: trace.model,
@@ -69,6 +79,12 @@ export const makeReporter = (metrics: MetricsService, config: RouterConfig) => {
           totalMs: Date.now() - trace.at,
           tokensIn: tokens.in,
           tokensOut: tokens.out,
+          tokensCached: tokens.cached,
+          tokensCacheWrite: tokens.written,
+          costPicoUsd: price === undefined ? undefined : costOf(price, tokens),
+          // Only `auto` decided anything: its cost is compared with the reasoning chain's first model.
+          baselinePicoUsd: trace.route?.reason === undefined || baselinePrice === undefined ? undefined : costOf(baselinePrice, tokens),
+          baselineEndpoint: pricing.baseline,
           paymentMicroUsd: signed === undefined ? 0 : paymentMicroUsd(config, signed.signed),
           paid: signed !== undefined
         })

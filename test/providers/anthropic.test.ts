@@ -290,9 +290,9 @@ describe("Anthropic answer translation", () => {
     expect(out.choices[0]?.finish_reason).toBe(finish)
   })
 
-  it("folds cache tokens into prompt_tokens and reports cache reads as cached_tokens", () => {
+  it("folds cache tokens into prompt_tokens and reports cache reads as cached_tokens, writes as cache_write_tokens", () => {
     const out = translate(message([{ type: "text", text: "x" }], "end_turn", { input_tokens: 10, cache_creation_input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 7 }))
-    expect(out.usage).toEqual({ prompt_tokens: 1110, completion_tokens: 7, total_tokens: 1117, prompt_tokens_details: { cached_tokens: 1000 } })
+    expect(out.usage).toEqual({ prompt_tokens: 1110, completion_tokens: 7, total_tokens: 1117, prompt_tokens_details: { cached_tokens: 1000, cache_write_tokens: 100 } })
   })
 
   it("a 200 that is not a message is a broken answer", () => {

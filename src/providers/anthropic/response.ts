@@ -30,12 +30,14 @@ export const finishReasonOf = (stopReason: unknown): FinishReason => {
 
 /**
  * Anthropic's `input_tokens` excludes cache reads and writes; OpenAI's `prompt_tokens` counts every
- * prompt token, with the cache hits repeated in `prompt_tokens_details.cached_tokens`.
+ * prompt token, with the cache hits repeated in `prompt_tokens_details.cached_tokens` and the
+ * cache writes in `cache_write_tokens`.
  */
 export const usageFrom = (usage: Readonly<Record<string, unknown>>): Usage => {
   const cacheRead = num(usage["cache_read_input_tokens"])
-  const prompt = num(usage["input_tokens"]) + num(usage["cache_creation_input_tokens"]) + cacheRead
-  return usageOf(prompt, num(usage["output_tokens"]), cacheRead, 0)
+  const cacheWrite = num(usage["cache_creation_input_tokens"])
+  const prompt = num(usage["input_tokens"]) + cacheWrite + cacheRead
+  return usageOf(prompt, num(usage["output_tokens"]), cacheRead, 0, undefined, cacheWrite)
 }
 
 export const translateMessage = (endpointId: string, fallbackModel: string, body: Buffer): Either.Either<string, StreamBroken> => {

@@ -12,7 +12,8 @@ export interface Usage {
   readonly prompt_tokens: number
   readonly completion_tokens: number
   readonly total_tokens: number
-  readonly prompt_tokens_details?: { readonly cached_tokens: number }
+  /** `cache_write_tokens`: prompt tokens written to the cache (Anthropic bills them apart; OpenRouter's name). */
+  readonly prompt_tokens_details?: { readonly cached_tokens: number; readonly cache_write_tokens?: number }
   readonly completion_tokens_details?: { readonly reasoning_tokens: number }
 }
 
@@ -86,11 +87,13 @@ export const completionDocument = (
     ...(usage === undefined ? {} : { usage })
   })
 
-export const usageOf = (prompt: number, completion: number, cached: number, reasoning: number, total?: number): Usage => ({
+export const usageOf = (prompt: number, completion: number, cached: number, reasoning: number, total?: number, written = 0): Usage => ({
   prompt_tokens: prompt,
   completion_tokens: completion,
   total_tokens: total ?? prompt + completion,
-  ...(cached > 0 ? { prompt_tokens_details: { cached_tokens: cached } } : {}),
+  ...(cached > 0 || written > 0
+    ? { prompt_tokens_details: { cached_tokens: cached, ...(written > 0 ? { cache_write_tokens: written } : {}) } }
+    : {}),
   ...(reasoning > 0 ? { completion_tokens_details: { reasoning_tokens: reasoning } } : {})
 })
 
