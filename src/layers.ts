@@ -10,6 +10,7 @@ import * as Config from "./Config.js"
 import * as Conversations from "./Conversations.js"
 import * as ActiveChecks from "./health/activeChecks.js"
 import * as Health from "./Health.js"
+import * as ResponseStore from "./ingress/responses/ResponseStore.js"
 import * as Logging from "./logging.js"
 import * as Metrics from "./Metrics.js"
 import * as Payments from "./Payments.js"
@@ -34,7 +35,10 @@ export const RouterLive = Layer.mergeAll(Router.layer, ActiveChecks.layer).pipe(
 )
 
 /** The HTTP server on top of `RouterLive`, given a `Config`. */
-export const ServerLive = Server.layer.pipe(Layer.provideMerge(Accounts.serverLayer), Layer.provideMerge(RouterLive))
+export const ServerLive = Server.layer.pipe(
+  Layer.provideMerge(Layer.merge(Accounts.serverLayer, ResponseStore.layer)),
+  Layer.provideMerge(RouterLive)
+)
 
 /** Everything, from files and env. */
 export const fromSources = (sources: ConfigSources) => ServerLive.pipe(Layer.provideMerge(Config.layer(sources)))

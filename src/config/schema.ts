@@ -128,6 +128,17 @@ export const Breaker = Schema.Struct({
 })
 export type Breaker = typeof Breaker.Type
 
+/** Responses API (`POST /v1/responses`): stored responses that `previous_response_id` continues. */
+export const StoredResponses = Schema.Struct({
+  /** How long a stored response can be continued (OpenAI keeps them 30 days). */
+  ttlHours: Schema.optionalWith(PositiveInt, { default: () => 720 }),
+  /** At most this many are kept (the oldest go first); 0 stores none. */
+  maxCount: Schema.optionalWith(NonNegativeInt, { default: () => 2000 }),
+  /** Nor more than this many MiB in all. */
+  maxMegabytes: Schema.optionalWith(PositiveInt, { default: () => 256 })
+})
+export type StoredResponses = typeof StoredResponses.Type
+
 export const RouterConfig = Schema.Struct({
   host: Schema.optionalWith(Schema.NonEmptyString, { default: () => "127.0.0.1" }),
   port: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 65535)), { default: () => 8787 }),
@@ -190,6 +201,7 @@ export const RouterConfig = Schema.Struct({
   shutdownGraceMs: Schema.optionalWith(NonNegativeInt, { default: () => 10_000 }),
   /** The router's own wallet (x402): network and balance RPC. */
   wallet: Schema.optionalWith(WalletConfig, { default: () => Schema.decodeSync(WalletConfig)({}) }),
+  storedResponses: Schema.optionalWith(StoredResponses, { default: () => Schema.decodeSync(StoredResponses)({}) }),
   /** x402 payments: caps, allowlist, authorization lifetime. */
   payments: Schema.optionalWith(PaymentsConfig, { default: () => Schema.decodeSync(PaymentsConfig)({}) })
 })

@@ -32,11 +32,17 @@ const decodeChatBody = Schema.decodeUnknownEither(ChatBody)
 export const readChatRequest = (
   request: HttpServerRequest.HttpServerRequest,
   maxBodyBytes: number
-): Effect.Effect<ChatRequest, InvalidRequest | PayloadTooLarge> =>
+): Effect.Effect<ChatRequest, InvalidRequest | PayloadTooLarge> => Effect.flatMap(readRequestBytes(request, maxBodyBytes), parseChatRequest)
+
+/** The request body, read once and bounded (every JSON endpoint reads its body this way). */
+export const readRequestBytes = (
+  request: HttpServerRequest.HttpServerRequest,
+  maxBodyBytes: number
+): Effect.Effect<ArrayBuffer | Uint8Array, InvalidRequest | PayloadTooLarge> =>
   Effect.gen(function*() {
     const declared = Number(request.headers["content-length"] ?? NaN)
     if (declared > maxBodyBytes) return yield* new PayloadTooLarge({ limitBytes: maxBodyBytes })
-    const bytes = request.source instanceof IncomingMessage
+    return request.source instanceof IncomingMessage
       ? yield* readBounded(request.source, maxBodyBytes)
       : yield* request.arrayBuffer.pipe(
         HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
@@ -46,7 +52,6 @@ export const readChatRequest = (
             : unreadable()
         )
       )
-    return yield* parseChatRequest(bytes)
   })
 
 const unreadable = () => new InvalidRequest({ message: "The request body could not be read.", code: "invalid_body" })
@@ -61,30 +66,36 @@ const readBounded = (source: IncomingMessage, limit: number): Effect.Effect<Buff
     Effect.mapError((failure) => (failure._tag === "TooLarge" ? new PayloadTooLarge({ limitBytes: limit }) : unreadable()))
   )
 
-export const parseChatRequest = (bytes: ArrayBuffer | Uint8Array): Effect.Effect<ChatRequest, InvalidRequest> => {
+/** The body as a JSON object, and its text. */
+export const parseJsonObject = (
+  bytes: ArrayBuffer | Uint8Array
+): Either.Either<{ readonly body: Record<string, unknown>; readonly raw: string }, InvalidRequest> => {
   let body: unknown
   // A view, not a copy: the body can be megabytes.
   const raw = (Buffer.isBuffer(bytes) ? bytes : bytes instanceof ArrayBuffer ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString("utf8")
   try {
     body = JSON.parse(raw)
   } catch (error) {
-    return Effect.fail(new InvalidRequest({
+    return Either.left(new InvalidRequest({
       message: `We could not parse the JSON body of your request: ${(error as Error).message}`,
       code: "invalid_json"
     }))
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return Effect.fail(new InvalidRequest({ message: "The request body must be a JSON object.", code: "invalid_json" }))
+    return Either.left(new InvalidRequest({ message: "The request body must be a JSON object.", code: "invalid_json" }))
   }
-  return Either.match(decodeChatBody(body), {
-    onLeft: (error) => Effect.fail(fieldError(error)),
-    onRight: (valid) =>
-      Effect.succeed({ body: body as Record<string, unknown>, model: valid.model, stream: valid.stream === true, raw })
-  })
+  return Either.right({ body: body as Record<string, unknown>, raw })
 }
 
+export const parseChatRequest = (bytes: ArrayBuffer | Uint8Array): Effect.Effect<ChatRequest, InvalidRequest> =>
+  Either.match(Either.flatMap(parseJsonObject(bytes), ({ body, raw }) =>
+    Either.map(Either.mapLeft(decodeChatBody(body), fieldError), (valid) => ({ body, model: valid.model, stream: valid.stream === true, raw }))), {
+    onLeft: Effect.fail,
+    onRight: Effect.succeed
+  })
+
 /** The first problem, named the way OpenAI names params: `messages[0].role`. */
-const fieldError = (error: ParseResult.ParseError): InvalidRequest => {
+export const fieldError = (error: ParseResult.ParseError): InvalidRequest => {
   const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
   const issue = issues[0]
   const param = (issue?.path ?? []).reduce<string>(

@@ -4,7 +4,7 @@
  * passed on as the provider gave them.
  */
 import { HttpServerResponse } from "@effect/platform"
-import { describeError, type HandledError } from "../errors/describe.js"
+import { describeError, type ErrorDescription, type HandledError } from "../errors/describe.js"
 
 export type { HandledError }
 
@@ -18,9 +18,10 @@ export const openAiError = (
     { status, headers }
   )
 
-export const errorResponse = (error: HandledError): HttpServerResponse.HttpServerResponse => {
-  const described = describeError(error)
-  return described.upstreamBody === undefined
+export const errorResponse = (error: HandledError): HttpServerResponse.HttpServerResponse => describedErrorResponse(describeError(error))
+
+/** A described failure in OpenAI's shape (Chat Completions and the Responses API share it). */
+export const describedErrorResponse = (described: ErrorDescription): HttpServerResponse.HttpServerResponse =>
+  described.upstreamBody === undefined
     ? openAiError(described.status, described, described.headers)
     : HttpServerResponse.text(described.upstreamBody, { status: described.status, contentType: "application/json", headers: described.headers })
-}

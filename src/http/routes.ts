@@ -5,18 +5,20 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, FiberRef, Logger, Option } from "effect"
 import { Accounts, CurrentKey } from "../Accounts.js"
-import { keyRejectedResponse } from "../accounts/http.js"
+import { keyRejectedDescription } from "../accounts/http.js"
 import { Config } from "../Config.js"
 import { toLogLevel } from "../config/logLevel.js"
 import { Health } from "../Health.js"
 import { ProviderPool } from "../ProviderPool.js"
 import { Router, type RouterResponse } from "../Router.js"
 import { readChatRequest } from "./chatRequest.js"
-import { errorResponse, type HandledError, openAiError } from "./errorResponse.js"
+import { describeError } from "../errors/describe.js"
+import type { HandledError } from "./errorResponse.js"
 import { UnsupportedMediaType } from "../errors/request.js"
 import { type Caller, isAdmin, makeAccess } from "./access.js"
 import { makeGuard } from "./guard.js"
 import { withIdempotencyKey } from "./idempotency.js"
+import { errorShapeFor, makeIngressRoutes, withApiKeyAsBearer } from "./ingress.js"
 import { withSessionId } from "./sessionId.js"
 import { makeObservabilityRoutes } from "./observability.js"
 import { makeWalletRoute } from "./wallet.js"
@@ -33,6 +35,7 @@ export const makeHttpApp = Effect.gen(function*() {
   const observability = yield* makeObservabilityRoutes
   const started = Math.floor(Date.now() / 1000)
   const wallet = yield* makeWalletRoute
+  const ingress = yield* makeIngressRoutes
 
   const chatCompletions = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -70,6 +73,12 @@ export const makeHttpApp = Effect.gen(function*() {
   const routes = HttpRouter.empty.pipe(
     HttpRouter.post("/v1/chat/completions", jsonBody(chatCompletions)),
     HttpRouter.post("/chat/completions", jsonBody(chatCompletions)),
+    HttpRouter.post("/v1/messages", jsonBody(ingress.messages)),
+    HttpRouter.post("/messages", jsonBody(ingress.messages)),
+    HttpRouter.post("/v1/messages/count_tokens", jsonBody(ingress.countTokens)),
+    HttpRouter.post("/messages/count_tokens", jsonBody(ingress.countTokens)),
+    HttpRouter.post("/v1/responses", jsonBody(ingress.responses)),
+    HttpRouter.post("/responses", jsonBody(ingress.responses)),
     HttpRouter.get("/v1/models", models),
     HttpRouter.get("/models", models),
     HttpRouter.get("/health", Effect.flatMap(CurrentCaller, health)),
@@ -83,11 +92,13 @@ export const makeHttpApp = Effect.gen(function*() {
 
   const respond = (request: HttpServerRequest.HttpServerRequest) =>
     Effect.gen(function*() {
-      yield* guard.check(request.headers)
+      // Anthropic clients send their key as `x-api-key`: the same keys, read as a bearer token.
+      const headers = withApiKeyAsBearer(request.headers)
+      yield* guard.check(headers)
       // A preflight carries no credentials and gets no data: the Host and Origin checks are its gate.
       if (request.method === "OPTIONS") return preflight()
       const path = request.url.split("?")[0] ?? "/"
-      const caller = yield* access.identify(request.headers)
+      const caller = yield* access.identify(headers)
       yield* access.admit(caller, path)
       const served = Effect.locally(routes, CurrentCaller, caller)
       return yield* (caller._tag === "ScopedKey" ? Effect.locally(served, CurrentKey, caller.key) : served)
@@ -96,21 +107,25 @@ export const makeHttpApp = Effect.gen(function*() {
   // CORS headers go on error answers too: an allowed page must be able to read why it failed.
   return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const origin = guard.allowedOrigin(request.headers)
+    // Errors in the shape of the API the client speaks (Anthropic's on /v1/messages).
+    const shape = errorShapeFor(request.url.split("?")[0] ?? "")
     return respond(request).pipe(
       Effect.catchTags({
-        KeyRejected: (error) => Effect.succeed(keyRejectedResponse(error)),
+        KeyRejected: (error) => Effect.succeed(shape(keyRejectedDescription(error))),
         RouteNotFound: (error) =>
-          Effect.succeed(openAiError(404, {
-            message: `Unknown endpoint ${error.request.method} ${error.request.url}. Try POST /v1/chat/completions.`,
+          Effect.succeed(shape({
+            status: 404,
+            message: `Unknown endpoint ${error.request.method} ${error.request.url}. Try POST /v1/chat/completions, /v1/messages or /v1/responses.`,
             type: "invalid_request_error",
-            code: "unknown_url"
+            code: "unknown_url",
+            headers: {}
           }))
       }),
-      Effect.catchIf(isHandled, (error) => Effect.succeed(errorResponse(error))),
+      Effect.catchIf(isHandled, (error) => Effect.succeed(shape(describeError(error)))),
       Effect.catchAllCause((cause) =>
         // A client that hung up interrupts its request: nothing unexpected, nobody to answer.
         (Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("unexpected failure", cause)).pipe(
-          Effect.as(openAiError(500, { message: "Internal error in llmrouter (see its log).", type: "server_error", code: "internal_error" }))
+          Effect.as(shape({ status: 500, message: "Internal error in llmrouter (see its log).", type: "server_error", code: "internal_error", headers: {} }))
         )
       ),
       Effect.map((response) => closeAfterRefusal(origin === undefined ? response : withCors(response, origin)))
@@ -177,7 +192,7 @@ const preflight = () =>
     status: 204,
     headers: {
       "access-control-allow-methods": "GET, POST, OPTIONS",
-      "access-control-allow-headers": "authorization, content-type, idempotency-key, x-session-id",
+      "access-control-allow-headers": "authorization, content-type, idempotency-key, x-session-id, x-api-key, anthropic-version, anthropic-beta",
       "access-control-max-age": "600"
     }
   })

@@ -38,6 +38,19 @@ export interface ChatRequest {
   readonly raw?: string
   /** Epoch ms after which the request is given up (set by the Router; bounds every upstream timeout). */
   readonly deadline?: number
+  /**
+   * The client's request in an upstream's own wire format (a `/v1/messages` body is Anthropic's):
+   * the adapter of that kind sends it as it is, so nothing is lost in translation; every other
+   * adapter, the classifier and the Router read `body`, its chat equivalent.
+   */
+  readonly native?: NativeRequest
+}
+
+export interface NativeRequest {
+  readonly kind: ProviderKind
+  readonly body: Readonly<Record<string, unknown>>
+  /** Client headers that belong to that wire format (e.g. `anthropic-beta`). */
+  readonly headers: Readonly<Record<string, string>>
 }
 
 export interface UpstreamRequest {

@@ -39,6 +39,15 @@ const openAiShaped = (body: string): string | undefined => {
 export const AnthropicAdapter: Adapter = {
   kind: "anthropic",
   buildRequest: (endpoint, request) => {
+    if (request.native?.kind === "anthropic") {
+      // A Messages client's own body: sent as written (cache_control, thinking, betas), on our model id.
+      const { stream: _stream, ...body } = request.native.body
+      return Either.right({
+        url: `${endpoint.apiBase}/v1/messages`,
+        headers: { ...request.native.headers, ...headersFor(endpoint, request.stream) },
+        body: JSON.stringify({ ...body, model: endpoint.modelId, ...(request.stream ? { stream: true } : {}) })
+      })
+    }
     const built = catchInvalid(() => anthropicBody(endpoint.modelId, normalize(request.body, "anthropic")))
     if (!built.ok) return Either.left(built.error)
     return Either.right({

@@ -17,7 +17,8 @@ type Attempt = (endpoint: ResolvedEndpoint, request: ChatRequest) => Effect.Effe
 
 export const withPrefill = (request: ChatRequest, delivered: string): ChatRequest => {
   const messages = Array.isArray(request.body.messages) ? request.body.messages : []
-  const { raw: _stale, ...rest } = request
+  // The prefill is added to the chat body: a native body (which lacks it) and the raw bytes are stale.
+  const { raw: _stale, native: _native, ...rest } = request
   return { ...rest, body: { ...request.body, messages: [...messages, { role: "assistant", content: delivered }] } }
 }
 

@@ -1,0 +1,111 @@
+/**
+ * The Router's answer events → Anthropic's Messages stream: `message_start`, per content block
+ * `content_block_start` / `content_block_delta` (`text_delta`, `input_json_delta`) /
+ * `content_block_stop`, then `message_delta` (stop reason, usage) and `message_stop`; `ping` while
+ * waiting; a failure as an `error` event (the SDKs throw on it), never a clean end.
+ */
+import type { AnswerEvent, AnswerUsage, FinishReason } from "../answer.js"
+import { namedEvent, type StreamEncoder } from "../encodeStream.js"
+import { messageId, messagesUsage, stopReason, toolUseId } from "./response.js"
+import { anthropicErrorType } from "./errors.js"
+
+type OpenBlock = { readonly kind: "text" } | { readonly kind: "tool"; readonly toolIndex: number; readonly id: string }
+
+export class MessagesStreamEncoder implements StreamEncoder {
+  private started = false
+  private ended = false
+  private block: OpenBlock | undefined = undefined
+  private index = -1
+  private reason: FinishReason = "stop"
+  private usage: AnswerUsage | undefined = undefined
+
+  constructor(private readonly requestedModel: string) {}
+
+  push(event: AnswerEvent): string {
+    if (this.ended) return ""
+    switch (event._tag) {
+      case "KeepAlive":
+        return namedEvent("ping", { type: "ping" })
+      case "Meta":
+        return this.start(event.id, event.model)
+      case "Text":
+        return this.start("", "") + this.open({ kind: "text" }, { type: "text", text: "" }) +
+          this.delta({ type: "text_delta", text: event.text })
+      case "ToolCall": {
+        let out = this.start("", "")
+        const current = this.block
+        // A new tool call: another index, or a new id (pieces of one call repeat neither).
+        if (current?.kind !== "tool" || current.toolIndex !== event.index || (event.id !== undefined && event.id !== current.id)) {
+          const id = toolUseId(event.id ?? "")
+          out += this.open({ kind: "tool", toolIndex: event.index, id: event.id ?? id }, { type: "tool_use", id, name: event.name ?? "", input: {} }, true)
+        }
+        return event.arguments === "" ? out : out + this.delta({ type: "input_json_delta", partial_json: event.arguments })
+      }
+      case "Reasoning":
+        return ""
+      case "Finish":
+        this.reason = event.reason
+        return ""
+      case "Usage":
+        this.usage = event.usage
+        return ""
+      case "Error":
+        this.ended = true
+        return namedEvent("error", { type: "error", error: { type: anthropicErrorType(500, event.code), message: event.message } })
+      case "Done": {
+        this.ended = true
+        const usage = messagesUsage(this.usage)
+        return this.start("", "") + this.close() +
+          namedEvent("message_delta", {
+            type: "message_delta",
+            delta: { stop_reason: stopReason(this.reason), stop_sequence: null },
+            usage
+          }) +
+          namedEvent("message_stop", { type: "message_stop" })
+      }
+    }
+  }
+
+  end(): string {
+    if (this.ended) return ""
+    this.ended = true
+    return namedEvent("error", { type: "error", error: { type: "api_error", message: "The answer stream ended before it was complete." } })
+  }
+
+  private start(id: string, model: string): string {
+    if (this.started) return ""
+    this.started = true
+    return namedEvent("message_start", {
+      type: "message_start",
+      message: {
+        id: messageId(id),
+        type: "message",
+        role: "assistant",
+        model: model || this.requestedModel,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 0, output_tokens: 0 }
+      }
+    })
+  }
+
+  /** Opens a block unless one of the same kind is open (`force`: always a new one, e.g. the next tool call). */
+  private open(block: OpenBlock, content: Record<string, unknown>, force = false): string {
+    if (!force && this.block?.kind === block.kind) return ""
+    const closed = this.close()
+    this.block = block
+    this.index += 1
+    return closed + namedEvent("content_block_start", { type: "content_block_start", index: this.index, content_block: content })
+  }
+
+  private close(): string {
+    if (this.block === undefined) return ""
+    this.block = undefined
+    return namedEvent("content_block_stop", { type: "content_block_stop", index: this.index })
+  }
+
+  private delta(delta: Record<string, unknown>): string {
+    return namedEvent("content_block_delta", { type: "content_block_delta", index: this.index, delta })
+  }
+}
