@@ -126,13 +126,12 @@ describe.each(BACKENDS)("Anthropic SDK → llmrouter → %s upstream", (kind) =>
 })
 
 describe("Anthropic upstream gets the Messages body natively", () => {
-  it("keeps cache_control, temperature, metadata and the anthropic-beta header", async () => {
+  it("keeps cache_control, metadata and the anthropic-beta header", async () => {
     const backend = await startBackend("anthropic", resources)
     await client(backend).messages.create(
       {
         model: backend.model,
         max_tokens: 64,
-        temperature: 0.5,
         metadata: { user_id: "u-1" },
         system: [{ type: "text", text: "Long shared context", cache_control: { type: "ephemeral" } }],
         messages: [{ role: "user", content: [{ type: "text", text: "hi", cache_control: { type: "ephemeral" } }] }]
@@ -142,7 +141,6 @@ describe("Anthropic upstream gets the Messages body natively", () => {
     expect(backend.body()).toEqual({
       model: "claude-test",
       max_tokens: 64,
-      temperature: 0.5,
       metadata: { user_id: "u-1" },
       system: [{ type: "text", text: "Long shared context", cache_control: { type: "ephemeral" } }],
       messages: [{ role: "user", content: [{ type: "text", text: "hi", cache_control: { type: "ephemeral" } }] }]
