@@ -1,5 +1,5 @@
 /**
- * Writes `openclaw/openclaw.plugin.json`. Its `configSchema` is the router's config schema
+ * Writes `openclaw.plugin.json`. Its `configSchema` is the router's config schema
  * (`src/config/schema.ts`, encoded side) plus the plugin's own switches, with a description and
  * the default on every top-level field, so OpenClaw validates plugin config the way the router
  * will. `test/openclaw/manifest.test.ts` fails when the committed file is stale:
@@ -110,12 +110,13 @@ export const buildManifest = (skillsDir: string) => {
 }
 
 /**
- * OpenClaw reads the manifest from the plugin root: the package root for npm installs and
- * `openclaw plugins install -l ./`; `openclaw/` holds the same manifest for `-l ./openclaw`.
+ * OpenClaw reads the manifest from the plugin root: the package root, for npm installs and
+ * `openclaw plugins install -l ./` (its entry is package.json's `openclaw.extensions`, the compiled
+ * `dist/openclaw/index.js`). The build copies it into `dist/openclaw/` (skills `../../`), so that
+ * folder can be linked alone too.
  */
 export const manifests = [
-  { path: fileURLToPath(new URL("../openclaw.plugin.json", import.meta.url)), skillsDir: "./" },
-  { path: fileURLToPath(new URL("../openclaw/openclaw.plugin.json", import.meta.url)), skillsDir: "../" }
+  { path: fileURLToPath(new URL("../openclaw.plugin.json", import.meta.url)), skillsDir: "./" }
 ] as const
 
 export const manifestText = (skillsDir: string) => `${JSON.stringify(buildManifest(skillsDir), null, 2)}\n`

@@ -1,12 +1,8 @@
-/** The `llmrouter` command. */
-import { account } from "./cli/account.js"
+/**
+ * The `llmrouter` command. Each command's module is imported only when that command runs, so
+ * `--help` loads nothing and `classify` never loads the HTTP stack, viem or SQLite.
+ */
 import { UsageError } from "./cli/args.js"
-import { classify } from "./cli/classify.js"
-import { serve } from "./cli/serve.js"
-import { keygen, keys } from "./cli/keys.js"
-import { spend } from "./cli/spend.js"
-import { status } from "./cli/status.js"
-import { wallet } from "./cli/wallet.js"
 
 const USAGE = `usage: llmrouter <command> [flags]
 
@@ -24,49 +20,36 @@ commands:
   keys list | show <jti|name> | revoke <jti|name>      scoped keys, their usage; revoke (takes effect at once)
   help                                                 this text`
 
-const [command, ...rest] = process.argv.slice(2)
+type Command = (argv: ReadonlyArray<string>) => unknown
 
-try {
-  switch (command) {
-    case "serve":
-      serve(rest)
-      break
-    case "classify":
-      void classify(rest).catch(usageOrThrow)
-      break
-    case "wallet":
-      void wallet(rest)
-      break
-    case "spend":
-      void spend(rest)
-      break
-    case "status":
-      void status(rest)
-      break
-    case "account":
-      void account(rest)
-      break
-    case "keygen":
-      void keygen(rest)
-      break
-    case "keys":
-      void keys(rest)
-      break
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      console.log(USAGE)
-      break
-    default:
-      throw new UsageError(`unknown command "${command}"`)
-  }
-} catch (error) {
-  usageOrThrow(error)
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: () => import("./cli/serve.js").then((m) => m.serve),
+  classify: () => import("./cli/classify.js").then((m) => m.classify),
+  wallet: () => import("./cli/wallet.js").then((m) => m.wallet),
+  spend: () => import("./cli/spend.js").then((m) => m.spend),
+  status: () => import("./cli/status.js").then((m) => m.status),
+  account: () => import("./cli/account.js").then((m) => m.account),
+  keygen: () => import("./cli/keys.js").then((m) => m.keygen),
+  keys: () => import("./cli/keys.js").then((m) => m.keys)
 }
 
-function usageOrThrow(error: unknown) {
+const HELP = new Set([undefined, "help", "--help", "-h"])
+
+const usageOrThrow = (error: unknown) => {
   if (!(error instanceof UsageError)) throw error
   console.error(`llmrouter: ${error.message}\n\n${USAGE}`)
   process.exitCode = 2
+}
+
+const [command, ...rest] = process.argv.slice(2)
+
+if (HELP.has(command)) {
+  console.log(USAGE)
+} else {
+  const load = command === undefined || !Object.hasOwn(COMMANDS, command) ? undefined : COMMANDS[command]
+  // A command may fail synchronously (bad flags) or in its promise; both get the usage text.
+  await (load === undefined
+    ? Promise.reject(new UsageError(`unknown command "${command}"`))
+    : load().then((run) => run(rest))
+  ).catch(usageOrThrow)
 }

@@ -8,7 +8,7 @@ import * as Accounts from "../Accounts.js"
 import { Config } from "../Config.js"
 import { loadConfig } from "../config/load.js"
 import { parse, UsageError } from "./args.js"
-import { runCli } from "./wallet.js"
+import { runCli } from "./run.js"
 
 /** Runs `f` with the `Accounts` service of the configured data dir. */
 export const withAccounts = <A, E extends { readonly _tag: string; readonly message: string }>(

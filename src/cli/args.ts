@@ -3,7 +3,11 @@ import { parseArgs, type ParseArgsConfig } from "node:util"
 
 export class UsageError extends Error {}
 
-export const parse = <const O extends NonNullable<ParseArgsConfig["options"]>>(argv: ReadonlyArray<string>, options: O) => {
+type Options = NonNullable<ParseArgsConfig["options"]>
+/** Spelled out so the declaration emit can name it (Node's `ParsedResults` is not exported). */
+type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: Array<string>; options: O; allowPositionals: true; strict: true }>>
+
+export const parse = <const O extends Options>(argv: ReadonlyArray<string>, options: O): Parsed<O> => {
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
   } catch (error) {

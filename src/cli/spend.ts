@@ -9,7 +9,7 @@ import { loadConfig } from "../config/load.js"
 import { Ledger, ledgerPath } from "../payments/ledger.js"
 import { formatMicroUsd, usdToAtomic } from "../payments/networks.js"
 import { parse } from "./args.js"
-import { runCli } from "./wallet.js"
+import { runCli } from "./run.js"
 
 export const spend = (argv: ReadonlyArray<string>) => {
   const { values } = parse(argv, { config: { type: "string" }, json: { type: "boolean" } })

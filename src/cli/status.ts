@@ -9,7 +9,7 @@ import { homedir } from "node:os"
 import { loadConfig } from "../config/load.js"
 import type { Stats } from "../metrics/stats.js"
 import { parse, UsageError } from "./args.js"
-import { runCli } from "./wallet.js"
+import { runCli } from "./run.js"
 
 class StatusError {
   readonly _tag = "StatusError"

@@ -10,6 +10,7 @@ import * as Payments from "../Payments.js"
 import * as Wallet from "../Wallet.js"
 import { formatWalletStatus, walletStatus } from "../wallet/status.js"
 import { parse } from "./args.js"
+import { runCli } from "./run.js"
 
 export const wallet = (argv: ReadonlyArray<string>) => {
   const { values } = parse(argv, { config: { type: "string" }, json: { type: "boolean" } })
@@ -26,14 +27,3 @@ export const wallet = (argv: ReadonlyArray<string>) => {
   })
   return runCli(program)
 }
-
-/** Runs a one-shot command: a `ConfigError`/`WalletError` is printed as is, with exit code 1. */
-export const runCli = <E extends { readonly _tag: string; readonly message: string }>(program: Effect.Effect<void, E>) =>
-  Effect.runPromise(program.pipe(
-    Effect.catchAll((error) =>
-      Effect.sync(() => {
-        console.error(`llmrouter: ${error.message}`)
-        process.exitCode = 1
-      })
-    )
-  ))

@@ -5,7 +5,7 @@
  * exists; looking never creates one). Nothing secret: no keys, no request content.
  */
 import { Effect, Option } from "effect"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync } from "node:fs"
 import QRCode from "qrcode"
 import { Accounts, type KeyView } from "../Accounts.js"
 import { keyStorePath } from "../accounts/keyStore.js"
@@ -18,18 +18,12 @@ import { Payments } from "../Payments.js"
 import type { Candidate } from "../providers/resolve.js"
 import { ProviderPool } from "../ProviderPool.js"
 import { CATEGORIES, logicalModelName } from "../routing/logicalModels.js"
+import { VERSION } from "../version.js"
 import { Wallet } from "../Wallet.js"
 import { WALLET_KEY_ENV, walletKeyPath } from "../wallet/keyFile.js"
 import { CONTENT_TYPE, Exposition } from "./exposition.js"
 
-export const VERSION: string = (() => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown }
-    return typeof pkg.version === "string" ? pkg.version : "unknown"
-  } catch {
-    return "unknown"
-  }
-})()
+export { VERSION }
 
 export interface ChainLink {
   readonly endpoint: string

@@ -7,7 +7,7 @@
  * check the Node version of the installing process); the CLI runs on the pinned Node.
  */
 import { execFileSync } from "node:child_process"
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs"
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -45,7 +45,8 @@ export const ensureHost = (): Host => {
 
 /**
  * A frozen copy of this checkout for OpenClaw to link: its tracked and untracked (not ignored)
- * files, with `node_modules` hard-linked (OpenClaw refuses symlinks leaving the plugin root).
+ * files and the build (`dist/`, where the plugin entry points), with `node_modules` hard-linked
+ * (OpenClaw refuses symlinks leaving the plugin root).
  * OpenClaw fingerprints a linked plugin's sources and refuses to load it when they change during
  * load, so linking the live checkout fails whenever a file is saved mid-run.
  */
@@ -59,6 +60,8 @@ export const stageCheckout = (): string => {
     mkdirSync(Path.dirname(Path.join(stage, file)), { recursive: true })
     copyFileSync(Path.join(repoRoot, file), Path.join(stage, file))
   }
+  if (!existsSync(Path.join(repoRoot, "dist", "openclaw", "index.js"))) throw new Error("no build to stage: run `npm run build` first")
+  cpSync(Path.join(repoRoot, "dist"), Path.join(stage, "dist"), { recursive: true })
   mkdirSync(Path.join(stage, "node_modules"))
   const modules = readdirSync(Path.join(repoRoot, "node_modules")).filter((name) => name !== ".cache")
   execFileSync("cp", ["-al", ...modules.map((m) => Path.join(repoRoot, "node_modules", m)), Path.join(stage, "node_modules")])

@@ -1,0 +1,125 @@
+/**
+ * Start-up of the built `llmrouter` command (`npm run bench:startup`; run `npm run build` first):
+ * cold processes, interleaved per round — `node -e 0` (the floor: Node itself), `--help`,
+ * `classify "…"`, and `serve` until `GET /health` answers. Prints the median of 5 rounds (or
+ * STARTUP_ROUNDS) per command, wall time and the process's own CPU time (user + system, from
+ * /proc: less sensitive to a busy machine than wall time), and each over the floor.
+ *
+ * Targets (issue 14): `--help` ≤ 0.3 s, `classify` ≤ 0.5 s, `serve` answering `/health` ≤ 1 s.
+ * Every run gets an empty HOME, so no developer config or keys are read and nothing is written
+ * outside a temp dir.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { median } from "./report.js"
+
+const BIN = fileURLToPath(new URL("../bin/llmrouter.js", import.meta.url))
+const ROUNDS = Number(process.env.STARTUP_ROUNDS ?? 5)
+const TARGETS: Readonly<Record<string, number | undefined>> = { help: 0.3, classify: 0.5, serve: 1 }
+
+interface Run {
+  readonly wallMs: number
+  readonly cpuMs: number
+}
+
+/** utime + stime of a live process, in ms (Linux; NaN elsewhere). */
+const cpuOf = (pid: number | undefined): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return NaN
+  }
+}
+
+/** Children are reaped by `exited`; `/proc/<pid>/stat` is read just before the exit is collected. */
+const watch = (child: ChildProcess) => {
+  let cpuMs = NaN
+  const poll = setInterval(() => {
+    const value = cpuOf(child.pid)
+    if (!Number.isNaN(value)) cpuMs = value
+  }, 10)
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on("error", reject)
+    child.on("exit", (code) => {
+      clearInterval(poll)
+      resolve(code ?? 1)
+    })
+  })
+  return { exited, cpu: () => cpuMs }
+}
+
+const oneShot = async (args: ReadonlyArray<string>, home: string): Promise<Run> => {
+  const started = performance.now()
+  const child = spawn(process.execPath, args, { stdio: "ignore", env: { PATH: process.env.PATH ?? "", HOME: home } })
+  const { exited, cpu } = watch(child)
+  const code = await exited
+  if (code !== 0) throw new Error(`${args.join(" ")} exited with ${code}`)
+  return { wallMs: performance.now() - started, cpuMs: cpu() }
+}
+
+const serveUntilHealthy = async (home: string): Promise<Run> => {
+  const started = performance.now()
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH ?? "", HOME: home } })
+  const { exited } = watch(child)
+  try {
+    let output = ""
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        output += chunk.toString()
+        const match = /listening on (http:\/\/\S+)/.exec(output)
+        if (match?.[1] !== undefined) resolve(match[1])
+      })
+      void exited.then((code) => reject(new Error(`serve exited with ${code} before listening:\n${output}`)))
+    })
+    for (;;) {
+      const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false)
+      if (ok) break
+    }
+    return { wallMs: performance.now() - started, cpuMs: cpuOf(child.pid) }
+  } finally {
+    child.kill("SIGKILL")
+    await exited
+  }
+}
+
+if (!existsSync(new URL("../dist/cli/cli.js", import.meta.url))) {
+  console.error("bench:startup: no build found; run `npm run build` first")
+  process.exit(1)
+}
+
+const home = mkdtempSync(Path.join(tmpdir(), "llmrouter-startup-"))
+const commands: ReadonlyArray<readonly [string, () => Promise<Run>]> = [
+  ["node -e 0", () => oneShot(["-e", "0"], home)],
+  ["help", () => oneShot([BIN, "--help"], home)],
+  ["classify", () => oneShot([BIN, "classify", "Write a TypeScript function that parses a CSV file into typed rows."], home)],
+  ["serve", () => serveUntilHealthy(home)]
+]
+const runs = new Map<string, Array<Run>>(commands.map(([name]) => [name, []]))
+try {
+  await serveUntilHealthy(home) // first run creates the data dir (access key, wallet): not what a start costs
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, run] of commands) runs.get(name)?.push(await run())
+  }
+} finally {
+  rmSync(home, { recursive: true, force: true })
+}
+
+const medianOf = (name: string, key: keyof Run) => median((runs.get(name) ?? []).map((r) => r[key]))
+const floorWall = medianOf("node -e 0", "wallMs")
+const floorCpu = medianOf("node -e 0", "cpuMs")
+console.log(`llmrouter start-up, median of ${ROUNDS} cold runs (node ${process.version}, load average ${(await import("node:os")).loadavg()[0]?.toFixed(1)})`)
+console.log(`${"command".padEnd(10)} ${"wall".padStart(8)} ${"× floor".padStart(8)} ${"cpu".padStart(8)} ${"× floor".padStart(8)}  target`)
+for (const [name] of commands) {
+  const wall = medianOf(name, "wallMs")
+  const cpu = medianOf(name, "cpuMs")
+  const target = TARGETS[name]
+  const verdict = target === undefined ? "" : `≤ ${target} s ${wall / 1000 <= target ? "met" : "MISSED"}`
+  console.log(
+    `${name.padEnd(10)} ${`${(wall / 1000).toFixed(2)} s`.padStart(8)} ${(wall / floorWall).toFixed(1).padStart(8)} ` +
+      `${`${(cpu / 1000).toFixed(2)} s`.padStart(8)} ${(cpu / floorCpu).toFixed(1).padStart(8)}  ${verdict}`
+  )
+}
