@@ -86,7 +86,7 @@ const serveUntilHealthy = async (home: string): Promise<Run> => {
   }
 }
 
-if (!existsSync(new URL("../dist/cli/cli.js", import.meta.url))) {
+if (!existsSync(new URL("../dist/bundle/cli.js", import.meta.url))) {
   console.error("bench:startup: no build found; run `npm run build` first")
   process.exit(1)
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Runs the compiled CLI in dist/cli (built by `npm install` through `prepare`, or `npm run build`).
+// Runs the compiled CLI in dist/bundle (built by `npm install` through `prepare`, or `npm run build`).
 import { existsSync } from "node:fs"
 import module from "node:module"
 import { fileURLToPath } from "node:url"
 
-const entry = new URL("../dist/cli/cli.js", import.meta.url)
+const entry = new URL("../dist/bundle/cli.js", import.meta.url)
 if (!existsSync(entry)) {
   console.error(`llmrouter: not built yet (no ${fileURLToPath(entry)}); run \`npm run build\` in ${fileURLToPath(new URL("..", import.meta.url))}`)
   process.exit(1)

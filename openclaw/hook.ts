@@ -6,7 +6,7 @@
  * router is unhealthy the hook returns nothing, so OpenClaw's own providers keep working.
  */
 import type { ClassifierDecision } from "../src/index.js"
-import { loadLib } from "./lib.js"
+import { loadClassifier } from "./lib.js"
 import { PROVIDER_ID } from "./provider.js"
 import { type AutoPolicy, processState } from "./runtime.js"
 import type { ModelResolveEvent, ModelResolveHandler, ModelResolveResult } from "./sdk.js"
@@ -80,7 +80,7 @@ export const makeModelHook = (settings: PluginSettings, debug: (message: string)
   async (event, ctx) => {
     const status = await routerStatus(settings)
     // The classifier loads only once a turn could be redirected (the Gateway has it loaded already).
-    const { classifyText } = status.healthy ? await loadLib() : { classifyText: unavailable }
+    const { classifyText } = status.healthy ? await loadClassifier() : { classifyText: unavailable }
     const requested = { provider: ctx.modelProviderId, model: ctx.modelId }
     const { result, why } = decide(event, requested, status, settings, autoPolicy(settings), classifyText)
     debug(`llmrouter: before_model_resolve ${ctx.modelProviderId ?? "?"}/${ctx.modelId ?? "?"}: ${why}`)

@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { homedir } from "node:os"
 import { authMethod } from "./auth.js"
 import { ensureAccessKey } from "./files.js"
-import { loadLib } from "./lib.js"
+import { loadConfigLoader } from "./lib.js"
 import { processState } from "./runtime.js"
 import type { CatalogContext, ModelDefinition, PluginLogger, ProviderConfig, ProviderPlugin, RuntimeModel, SyntheticAuth } from "./sdk.js"
 import { type PluginSettings, routerUrl } from "./settings.js"
@@ -45,7 +45,7 @@ export const modelDefinitions = (virtual: ReadonlyArray<string>): Array<ModelDef
 const virtualModels = async (settings: PluginSettings, env: NodeJS.ProcessEnv): Promise<ReadonlyArray<string>> => {
   const running = processState().running
   if (running !== undefined) return running.pool.modelNames.map((n) => n.replace(/^llmrouter\//, ""))
-  const { loadConfig } = await loadLib()
+  const { loadConfig } = await loadConfigLoader()
   const loaded = await Effect.runPromise(
     Effect.either(loadConfig({ env, homeDir: env.HOME ?? homedir(), overrides: settings.router }))
   )

@@ -5,7 +5,7 @@
 import { Either } from "effect"
 import { autoPolicy, classifyTurn } from "./hook.js"
 import { KEY_TOOL_NAMES, makeKeyTools } from "./keyTools.js"
-import { loadLib } from "./lib.js"
+import { loadClassifier } from "./lib.js"
 import { processState } from "./runtime.js"
 import type { AgentTool, CommandDefinition, ToolResult } from "./sdk.js"
 import type { PluginSettings } from "./settings.js"
@@ -79,7 +79,7 @@ export const makeTools = (deps: ToolDeps): ReadonlyArray<AgentTool> => [
       const prompt = typeof params === "object" && params !== null && typeof (params as { prompt?: unknown }).prompt === "string"
         ? (params as { prompt: string }).prompt
         : ""
-      const decision = classifyTurn({ prompt }, autoPolicy(deps.settings), (await loadLib()).classifyText)
+      const decision = classifyTurn({ prompt }, autoPolicy(deps.settings), (await loadClassifier()).classifyText)
       const running = processState().running
       const chain = running === undefined
         ? undefined

@@ -1,32 +1,36 @@
 /**
  * `npm run build` (also run by `prepare`, so `npm install` on a fresh clone builds):
  *
- * 1. `tsc -p tsconfig.build.json` → `dist/src`, `dist/openclaw`: the library and the OpenClaw plugin
- *    as plain ES modules mirroring the sources, with `.d.ts` and source maps. Embedders import these
- *    and share their own `effect` instance with ours.
- * 2. esbuild → `dist/cli/`: the `llmrouter` command as one entry plus chunks, one per command's
- *    dependencies (code splitting follows the CLI's dynamic `import()`s). Bundling is for start-up:
- *    `import "effect"` loads ~600 files (its barrel pulls in fast-check), which costs ~0.9 s CPU
- *    unbundled against ~0.25 s bundled and tree-shaken, and viem's ~450 files cost `serve` as much
- *    again (see `bench/startup.ts`). Everything but native and WASM modules goes into the bundle;
- *    the CLI is a closed program, so its copies of effect or undici meet no one else's.
- * 3. Runtime assets next to the code that reads them (`new URL("./x", import.meta.url)`), and the
- *    OpenClaw manifest next to the compiled plugin entry.
+ * 1. `tsc -p tsconfig.build.json` → `dist/src`, `dist/openclaw`: the library and the plugin as plain
+ *    ES modules mirroring the sources, with `.d.ts` and source maps. Embedders import these
+ *    (`exports`) and share their own `effect` with ours.
+ * 2. esbuild → `dist/bundle/`: the two programs we start ourselves, the `llmrouter` command
+ *    (`cli.js`) and the OpenClaw plugin entry (`plugin.js`), as entries plus shared chunks split
+ *    along their dynamic `import()`s, so each command (and the plugin's catalog, hook and service)
+ *    loads only what it uses. Bundling is for start-up: unbundled, `import "effect"` evaluates ~600
+ *    files (its barrel pulls in fast-check) and viem ~450, about 0.9 s and 1 s of CPU, against
+ *    ~0.25 s for the tree-shaken bundle of both (see `bench/startup.ts`). Both programs are closed
+ *    (no caller shares their effect or undici), so a private copy inside the bundle is safe.
+ * 3. Runtime assets beside the code that reads them (`new URL("./x", import.meta.url)`).
  */
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const dist = Path.join(root, "dist")
+const bundleDir = Path.join(dist, "bundle")
 
-/** Files read at run time; each lands beside its compiled module, and beside the CLI chunks. */
+/** Files read at run time; each lands beside its compiled module and beside the bundle's chunks. */
 const ASSETS = ["src/http/status.html"] as const
 
-/** Loaded from node_modules at run time: native and WASM modules cannot be bundled. */
-const EXTERNAL = ["better-sqlite3", "node-sqlite3-wasm"]
+/**
+ * Loaded from node_modules at run time: native and WASM modules cannot be bundled, and the
+ * OpenClaw host resolves `openclaw/plugin-sdk/*` for the plugins it loads.
+ */
+const EXTERNAL = ["better-sqlite3", "node-sqlite3-wasm", "openclaw", "openclaw/*"]
 
 const step = async (name: string, run: () => unknown) => {
   const started = performance.now()
@@ -40,19 +44,19 @@ await step("tsc → dist/src, dist/openclaw", () =>
     stdio: "inherit"
   }))
 
-await step("esbuild → dist/cli", async () => {
-  rmSync(Path.join(dist, "cli"), { recursive: true, force: true }) // chunk names change with their content
+await step("esbuild → dist/bundle", async () => {
+  rmSync(bundleDir, { recursive: true, force: true }) // chunk names change with their content
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ["src/cli.ts"],
-    outdir: "dist/cli",
+    entryPoints: { cli: "src/cli.ts", plugin: "openclaw/index.ts" },
+    outdir: bundleDir,
     bundle: true,
     splitting: true,
     format: "esm",
     platform: "node",
     target: "node20",
     sourcemap: true,
-    sourcesContent: false, // the package ships src/
+    sourcesContent: false, // the package ships src/ and openclaw/
     minifySyntax: true,
     external: EXTERNAL,
     // Bundled CommonJS (ws, under @effect/platform-node) calls `require` for Node built-ins.
@@ -60,16 +64,12 @@ await step("esbuild → dist/cli", async () => {
     logLevel: "warning",
     metafile: true
   })
-  // What each chunk contains and imports: test/build.test.ts checks that commands load only what they use.
-  writeFileSync(Path.join(dist, "cli-meta.json"), JSON.stringify(result.metafile))
+  // What each chunk holds and imports: test/build.test.ts checks that commands load only what they use.
+  writeFileSync(Path.join(dist, "bundle-meta.json"), JSON.stringify(result.metafile))
 })
 
-// The plugin manifest beside the compiled entry, so `dist/openclaw` is a plugin root of its own.
-const manifest = JSON.parse(readFileSync(Path.join(root, "openclaw.plugin.json"), "utf8")) as Record<string, unknown>
-writeFileSync(Path.join(dist, "openclaw", "openclaw.plugin.json"), `${JSON.stringify({ ...manifest, skills: ["../../"] }, null, 2)}\n`)
-
 for (const asset of ASSETS) {
-  for (const target of [Path.join(dist, asset), Path.join(dist, "cli", Path.basename(asset))]) {
+  for (const target of [Path.join(dist, asset), Path.join(bundleDir, Path.basename(asset))]) {
     mkdirSync(Path.dirname(target), { recursive: true })
     copyFileSync(Path.join(root, asset), target)
   }

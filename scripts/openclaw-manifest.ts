@@ -111,9 +111,8 @@ export const buildManifest = (skillsDir: string) => {
 
 /**
  * OpenClaw reads the manifest from the plugin root: the package root, for npm installs and
- * `openclaw plugins install -l ./` (its entry is package.json's `openclaw.extensions`, the compiled
- * `dist/openclaw/index.js`). The build copies it into `dist/openclaw/` (skills `../../`), so that
- * folder can be linked alone too.
+ * `openclaw plugins install -l ./` (its entry is package.json's `openclaw.extensions`: the compiled, bundled
+ * `dist/bundle/plugin.js`, so OpenClaw loads plain JavaScript and never transpiles our sources).
  */
 export const manifests = [
   { path: fileURLToPath(new URL("../openclaw.plugin.json", import.meta.url)), skillsDir: "./" }

@@ -1,7 +1,7 @@
 /**
  * llmrouter's version, from its package.json: the nearest one named "llmrouter" above this module,
  * which is two levels up from `src/`, three from the compiled `dist/src/`, two from the bundled
- * `dist/cli/`. Read once, at first import.
+ * `dist/bundle/`. Read once, at first import.
  */
 import { readFileSync } from "node:fs"
 

@@ -78,7 +78,7 @@ interface Metafile {
 }
 
 describe("the CLI bundle loads only what a command uses", () => {
-  const meta = JSON.parse(readFileSync(Path.join(root, "dist", "cli-meta.json"), "utf8")) as Metafile
+  const meta = JSON.parse(readFileSync(Path.join(root, "dist", "bundle-meta.json"), "utf8")) as Metafile
   /** Every input in the chunk of `entry` and the chunks it imports statically (what loading it evaluates). */
   const loaded = (entry: string) => {
     const seen = new Set<string>()
@@ -105,6 +105,14 @@ describe("the CLI bundle loads only what a command uses", () => {
     for (const heavy of ["@effect/platform-node", "@effect/platform", "viem", "undici", "jose", "qrcode", "better-sqlite3"]) {
       expect(used.has(heavy), heavy).toBe(false)
     }
+  })
+
+  it("the OpenClaw plugin: register loads neither the router nor the classifier; the catalog's config read no HTTP stack or viem", () => {
+    const entry = packages(loaded("openclaw/index.ts"))
+    for (const heavy of ["@effect/platform-node", "@effect/platform", "viem", "undici", "jose", "better-sqlite3"]) expect(entry.has(heavy), heavy).toBe(false)
+    expect(loaded("openclaw/index.ts").some((i) => i.includes("src/classifier/weights"))).toBe(false)
+    const catalog = packages(loaded("src/config/load.ts"))
+    for (const heavy of ["@effect/platform-node", "viem", "better-sqlite3"]) expect(catalog.has(heavy), heavy).toBe(false)
   })
 
   it("status: an HTTP client of /stats, not the server, viem or the classifier", () => {

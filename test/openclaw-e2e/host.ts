@@ -60,7 +60,7 @@ export const stageCheckout = (): string => {
     mkdirSync(Path.dirname(Path.join(stage, file)), { recursive: true })
     copyFileSync(Path.join(repoRoot, file), Path.join(stage, file))
   }
-  if (!existsSync(Path.join(repoRoot, "dist", "openclaw", "index.js"))) throw new Error("no build to stage: run `npm run build` first")
+  if (!existsSync(Path.join(repoRoot, "dist", "bundle", "plugin.js"))) throw new Error("no build to stage: run `npm run build` first")
   cpSync(Path.join(repoRoot, "dist"), Path.join(stage, "dist"), { recursive: true })
   mkdirSync(Path.join(stage, "node_modules"))
   const modules = readdirSync(Path.join(repoRoot, "node_modules")).filter((name) => name !== ".cache")
