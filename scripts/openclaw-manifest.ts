@@ -28,6 +28,8 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   timeouts: "Upstream deadlines in milliseconds: connect, first token, idle stream, response, total.",
   categoryTimeouts: "Per-category overrides of timeouts (reasoning gets longer budgets by default).",
   auto: "llmrouter/auto: below minConfidence the classifier's choice is replaced by fallbackCategory.",
+  conversations: "Conversation memory for llmrouter/auto: stay on the endpoint whose prompt cache is warm (cacheTtlMs per provider), send tool results back to the model that called the tool.",
+  prices: "Per-model prices in USD per million tokens (input, output, cachedInput, cacheWrite) over the built-in table: cost and savings in /stats.",
   failoverOnContentFilter: "Fail over to the next candidate when a provider refuses a prompt on content-policy grounds.",
   retry: "Retry and failover policy: attempts, same-endpoint retries, backoff, longest Retry-After waited out.",
   breaker: "Circuit breaker per endpoint: failures that open it and how long it stays open.",
