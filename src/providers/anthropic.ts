@@ -5,6 +5,7 @@
 import { Either, Redacted } from "effect"
 import { BadRequest } from "../errors/upstream.js"
 import type { Adapter, ResolvedEndpoint } from "./Adapter.js"
+import { withCacheBreakpoints } from "./anthropic/cacheBreakpoints.js"
 import { AnthropicStreamTranslator } from "./anthropic/stream.js"
 import { anthropicBody } from "./anthropic/request.js"
 import { translateMessage } from "./anthropic/response.js"
@@ -53,7 +54,7 @@ export const AnthropicAdapter: Adapter = {
     return Either.right({
       url: `${endpoint.apiBase}/v1/messages`,
       headers: headersFor(endpoint, request.stream),
-      body: JSON.stringify(built.value)
+      body: JSON.stringify(withCacheBreakpoints(built.value))
     })
   },
   // 429 → RateLimited (retry-after), 529 overloaded / 5xx → Unavailable, 400/401/403/413 → BadRequest.

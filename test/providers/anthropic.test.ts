@@ -47,7 +47,8 @@ describe("Anthropic request translation", () => {
     [
       "system string, user string, default max_tokens",
       { messages: [{ role: "system", content: "Be brief." }, user("hi")] },
-      { model: "claude-x", max_tokens: 4096, system: "Be brief.", messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }] }
+      // The system prompt carries a prompt-cache breakpoint, so it goes as a block (anthropic/cacheBreakpoints.ts).
+      { model: "claude-x", max_tokens: 4096, system: [{ type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }], messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }] }
     ],
     [
       "system and developer messages anywhere become system blocks in order",

@@ -8,6 +8,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { isRecord } from "../../src/providers/common/openaiContent.js"
+import type { PromptCache } from "./promptCache.js"
 
 export type ContentBlock =
   | { readonly type: "text"; readonly text: string }
@@ -236,7 +237,24 @@ const stream = async (res: ServerResponse, events: ReadonlyArray<StreamEvent>, e
   else res.end()
 }
 
-export const startAnthropicUpstream = async (): Promise<AnthropicUpstream> => {
+/**
+ * Anthropic's prompt cache: only what a request marks with `cache_control` is written (up to its
+ * last breakpoint), and a later request repeating that prefix reads it. Without breakpoints
+ * nothing is ever cached, as on the real API.
+ */
+const cachedUsage = (cache: PromptCache, model: string, request: Record<string, unknown>, outputTokens: number) => {
+  const units = [
+    ...(request["tools"] === undefined ? [] : [request["tools"]]),
+    ...(request["system"] === undefined ? [] : [request["system"]]),
+    ...(Array.isArray(request["messages"]) ? request["messages"] : [])
+  ]
+  const lastBreakpoint = units.map((unit) => JSON.stringify(unit).includes("\"cache_control\"")).lastIndexOf(true)
+  const { cached, prompt, written } = cache.use(model, units, lastBreakpoint + 1)
+  return { input_tokens: prompt - cached - written, cache_creation_input_tokens: written, cache_read_input_tokens: cached, output_tokens: outputTokens }
+}
+
+/** `cache`: report usage from a simulated prompt cache for replies that set no usage of their own. */
+export const startAnthropicUpstream = async (options: { readonly cache?: PromptCache } = {}): Promise<AnthropicUpstream> => {
   const requests: Array<AnthropicRequest> = []
   let queue: Array<AnthropicReply> = [{ type: "message", message: { content: [{ type: "text", text: "Hello from Claude" }] } }]
   const server = createServer((req, res) => {
@@ -264,7 +282,9 @@ export const startAnthropicUpstream = async (): Promise<AnthropicUpstream> => {
         case "events":
           return void stream(res, reply.events, reply.end ?? "complete")
         case "message": {
-          const m = reply.message
+          const m = reply.message.usage === undefined && options.cache !== undefined
+            ? { ...reply.message, usage: cachedUsage(options.cache, model, request, 5) }
+            : reply.message
           if (request["stream"] === true) return void stream(res, messageEvents(m, model, reply.textChunk, reply.jsonChunk), "complete")
           return send(res, 200, {
             id: m.id ?? "msg_stub", type: "message", role: "assistant", model: m.model ?? model,
