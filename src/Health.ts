@@ -5,6 +5,7 @@
  */
 import { Clock, Context, Effect, Layer } from "effect"
 import { Config } from "./Config.js"
+import { Secrets } from "./Secrets.js"
 import { CircuitOpen } from "./errors/routing.js"
 import type { UpstreamError } from "./errors/upstream.js"
 import { Breaker, type BreakerState } from "./health/breaker.js"
@@ -55,6 +56,8 @@ interface Entry {
 
 export const make = Effect.gen(function*() {
   const { config } = yield* Config
+  // What an upstream said reaches /health, /stats and the status page: never with a secret in it.
+  const secrets = yield* Secrets
   const entries = new Map<string, Entry>()
   const checks = new Map<string, ProviderCheck>()
   const entry = (endpoint: string): Entry => {
@@ -69,7 +72,7 @@ export const make = Effect.gen(function*() {
   const failure = (endpoint: string, error: UpstreamError) =>
     Effect.map(Clock.currentTimeMillis, (now) => {
       const e = entry(endpoint)
-      e.lastError = { tag: error._tag, message: error.message, at: now }
+      e.lastError = { tag: error._tag, message: secrets.redact(error.message), at: now }
       switch (error._tag) {
         case "BadRequest":
         case "PaymentRequired":
@@ -120,7 +123,7 @@ export const make = Effect.gen(function*() {
     isOpen: (endpoint) => Effect.sync(() => entry(endpoint).breaker.state !== "closed"),
     providerChecked: (check, endpoints) =>
       Effect.map(Clock.currentTimeMillis, (now) => {
-        checks.set(check.provider, check)
+        checks.set(check.provider, check.detail === undefined ? check : { ...check, detail: secrets.redact(check.detail) })
         if (check.ok) for (const endpoint of endpoints) entries.get(endpoint)?.breaker.reachable(now)
       }),
     snapshot

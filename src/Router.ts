@@ -23,6 +23,7 @@ import { Payments } from "./Payments.js"
 import type { ChatRequest, ResolvedEndpoint } from "./providers/Adapter.js"
 import { adapters } from "./providers/registry.js"
 import { ProviderPool, type Route } from "./ProviderPool.js"
+import { Secrets } from "./Secrets.js"
 import { type Attempted, attemptEndpoint } from "./routing/attempt.js"
 import { type DecidedRoute, makeAutoRoute } from "./routing/autoRoute.js"
 import { continuationOrder, continueOn } from "./routing/continuation.js"
@@ -72,6 +73,8 @@ export const make = Effect.gen(function*() {
   const metrics = yield* Metrics
   const conversations = yield* Conversations
   const autoRoute = makeAutoRoute({ config, pool, classifier, conversations, health })
+  const secrets = yield* Secrets
+  const redact = (text: string) => secrets.redact(text)
   const runtime = yield* Effect.runtime<never>()
   const schedule = sameEndpointSchedule(config.retry)
   const failover = failsOver(config.failoverOnContentFilter)
@@ -179,6 +182,7 @@ export const make = Effect.gen(function*() {
           stream: streamSession(outcome.answer, outcome.head, {
             idleMs: (e) => e.timeouts.idleMs,
             deadline,
+            redact,
             continueAnswer: continuation(log, session, request, endpoints),
             onBroken: (e, message) => Runtime.runFork(runtime)(health.failure(e.id, new StreamBroken({ endpoint: e.id, message }))),
             onEnd: (end) =>
@@ -246,7 +250,7 @@ export const make = Effect.gen(function*() {
         (response) => (response.answer._tag === "Stream" ? response.answer.stream : never(response)),
         (error) => {
           const described = describeError(error)
-          return sseErrorEvent(described.message, described.code ?? described.type)
+          return sseErrorEvent(redact(described.upstreamError?.message ?? described.message), described.code ?? described.type)
         }
       )
       return waited._tag === "Ready"

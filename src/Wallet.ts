@@ -5,10 +5,11 @@
  * resolution (unsafe or malformed file) is reported and retried on the next use, so fixing the
  * file with `chmod 600` needs no restart.
  */
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { Address, Hex, TypedData, TypedDataDefinition } from "viem"
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts"
 import { Config } from "./Config.js"
+import { Secrets } from "./Secrets.js"
 import { KeyError, type KeySource, loadOrCreateKey } from "./wallet/keyFile.js"
 
 export class WalletError extends Schema.TaggedError<WalletError>()("WalletError", {
@@ -33,6 +34,8 @@ export class Wallet extends Context.Tag("llmrouter/Wallet")<Wallet, WalletServic
 
 export const make = Effect.gen(function*() {
   const { dataDir, env } = yield* Config
+  // A key generated after start is not in the config's secrets yet: hide it from every output too.
+  const secrets = yield* Effect.serviceOption(Secrets)
   const lock = yield* Effect.makeSemaphore(1)
   let resolved: { readonly account: PrivateKeyAccount; readonly info: WalletInfo } | undefined
 
@@ -41,6 +44,7 @@ export const make = Effect.gen(function*() {
     return Effect.try({
       try: () => {
         const loaded = loadOrCreateKey(env, dataDir)
+        if (Option.isSome(secrets)) secrets.value.add(loaded.key)
         const account = privateKeyToAccount(loaded.key)
         resolved = { account, info: { address: account.address, source: loaded.source, keyFile: loaded.file } }
         return resolved

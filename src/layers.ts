@@ -18,6 +18,7 @@ import type { ConfigSources, LoadedConfig } from "./config/load.js"
 import type { RouterConfigInput } from "./config/schema.js"
 import * as ProviderPool from "./ProviderPool.js"
 import * as Router from "./Router.js"
+import * as Secrets from "./Secrets.js"
 import * as Server from "./Server.js"
 import * as UpstreamClient from "./transport/UpstreamClient.js"
 import * as Wallet from "./Wallet.js"
@@ -31,7 +32,9 @@ export const RouterLive = Layer.mergeAll(Router.layer, ActiveChecks.layer).pipe(
   // x402 payments are also attributed to the scoped key whose request made them (Accounts).
   Layer.provideMerge(attributePayments.pipe(Layer.provide(Payments.layer), Layer.provideMerge(Wallet.layer))),
   // Under everything: every fiber (requests, stream ends, health checks) logs with the configured format and level.
-  Layer.provide(Logging.fromConfig)
+  Layer.provide(Logging.fromConfig),
+  // The one redactor: error responses, SSE error events, health, reports and logs hide every configured secret.
+  Layer.provideMerge(Secrets.layer)
 )
 
 /** The HTTP server on top of `RouterLive`, given a `Config`. */

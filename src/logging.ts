@@ -8,6 +8,7 @@
 import { Cause, Effect, HashMap, Layer, List, Logger, type LogLevel } from "effect"
 import { Config } from "./Config.js"
 import { toLogLevel } from "./config/logLevel.js"
+import { Secrets } from "./Secrets.js"
 
 export type LogFormat = "text" | "json"
 
@@ -36,30 +37,35 @@ const textValue = (value: unknown): string => {
   return typeof value === "object" ? JSON.stringify(value) : String(value)
 }
 
+type Redact = (text: string) => string
+const asIs: Redact = (text) => text
+
 /** `2026-01-01T12:00:00.000Z INFO  routed llmrouter/auto → openai:gpt-4o model=… attempts=1 ms=842` */
-export const textLogger = Logger.make(({ annotations, cause, date, logLevel, message }) => {
+export const textLogger = (redact: Redact = asIs) => Logger.make(({ annotations, cause, date, logLevel, message }) => {
   const { fields, text } = split(message, annotations)
   let line = `${date.toISOString()} ${logLevel.label.padEnd(5)} ${text}`
   for (const key in fields) line += ` ${key}=${textValue(fields[key])}`
   if (!Cause.isEmpty(cause)) line += `\n${Cause.pretty(cause, { renderErrorCause: true })}`
-  globalThis.console.log(line)
+  globalThis.console.log(redact(line))
 })
 
 /** One JSON object per line: `time`, `level`, `msg`, then the fields (and `cause` on failures). */
-export const jsonLogger = Logger.make(({ annotations, cause, date, logLevel, message, spans }) => {
+export const jsonLogger = (redact: Redact = asIs) => Logger.make(({ annotations, cause, date, logLevel, message, spans }) => {
   const { fields, text } = split(message, annotations)
   const entry: Record<string, unknown> = { time: date.toISOString(), level: levelName(logLevel), msg: text, ...fields }
   if (!Cause.isEmpty(cause)) entry["cause"] = Cause.pretty(cause, { renderErrorCause: true })
   if (List.isCons(spans)) entry["spans"] = List.toArray(spans).map((span) => span.label)
-  globalThis.console.log(JSON.stringify(entry))
+  globalThis.console.log(redact(JSON.stringify(entry)))
 })
 
-/** The logger and minimum level, as a layer. */
-export const layer = (format: LogFormat, level: string) =>
+/** The logger and minimum level, as a layer; every line passes through `redact` (the router's `Secrets`). */
+export const layer = (format: LogFormat, level: string, redact: Redact = asIs) =>
   Layer.merge(
-    Logger.replace(Logger.defaultLogger, format === "json" ? jsonLogger : textLogger),
+    Logger.replace(Logger.defaultLogger, format === "json" ? jsonLogger(redact) : textLogger(redact)),
     Logger.minimumLogLevel(toLogLevel(level))
   )
 
-/** From `Config` (`logFormat`, `logLevel`). */
-export const fromConfig = Layer.unwrapEffect(Effect.map(Config, ({ config }) => layer(config.logFormat, config.logLevel)))
+/** From `Config` (`logFormat`, `logLevel`), redacting with `Secrets`. */
+export const fromConfig = Layer.unwrapEffect(
+  Effect.map(Effect.all([Config, Secrets]), ([{ config }, secrets]) => layer(config.logFormat, config.logLevel, (text) => secrets.redact(text)))
+)

@@ -18,8 +18,18 @@ export interface ErrorDescription {
   readonly code: string | null
   readonly param?: string | undefined
   readonly headers: Readonly<Record<string, string>>
-  /** A non-retryable upstream 4xx whose own OpenAI-shaped body is passed on as it is. */
-  readonly upstreamBody?: string
+  /**
+   * A non-retryable upstream 4xx in OpenAI's shape: its fields (never the body itself), so the
+   * client sees the provider's own `type`, `code` and `param` (e.g. `context_length_exceeded`).
+   */
+  readonly upstreamError?: UpstreamErrorFields
+}
+
+export interface UpstreamErrorFields {
+  readonly message: string
+  readonly type: string
+  readonly code: string | null
+  readonly param: string | null
 }
 
 export const describeError = (error: HandledError): ErrorDescription => {
@@ -64,7 +74,7 @@ const upstreamFailure = (last: UpstreamError, message: string): ErrorDescription
         type: "invalid_request_error",
         code: "upstream_rejected",
         headers,
-        ...(isOpenAiErrorBody(last.body) ? { upstreamBody: last.body } : {})
+        ...upstreamErrorFields(last.body)
       }
     case "RateLimited":
       return {
@@ -83,12 +93,25 @@ const upstreamFailure = (last: UpstreamError, message: string): ErrorDescription
   }
 }
 
-const isOpenAiErrorBody = (body: string) => {
+/** The fields of an OpenAI-shaped error body, as plain bounded strings; nothing else of the body. */
+const upstreamErrorFields = (body: string): { readonly upstreamError?: UpstreamErrorFields } => {
+  let parsed: unknown
   try {
-    const parsed: unknown = JSON.parse(body)
-    return typeof parsed === "object" && parsed !== null && "error" in parsed &&
-      typeof (parsed as { error: unknown }).error === "object"
+    parsed = JSON.parse(body)
   } catch {
-    return false
+    return {}
+  }
+  const error = typeof parsed === "object" && parsed !== null ? (parsed as { error?: unknown }).error : undefined
+  if (typeof error !== "object" || error === null) return {}
+  const { code, message, param, type } = error as Record<string, unknown>
+  const text = (value: unknown, max: number) =>
+    typeof value === "string" && value !== "" ? value.slice(0, max) : typeof value === "number" ? String(value) : null
+  return {
+    upstreamError: {
+      message: text(message, 2000) ?? "The upstream refused the request.",
+      type: text(type, 100) ?? "invalid_request_error",
+      code: text(code, 100),
+      param: text(param, 200)
+    }
   }
 }

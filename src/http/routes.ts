@@ -11,9 +11,10 @@ import { toLogLevel } from "../config/logLevel.js"
 import { Health } from "../Health.js"
 import { ProviderPool } from "../ProviderPool.js"
 import { Router, type RouterResponse } from "../Router.js"
+import { Secrets } from "../Secrets.js"
 import { readChatRequest } from "./chatRequest.js"
-import { describeError } from "../errors/describe.js"
-import type { HandledError } from "./errorResponse.js"
+import { describeError, type ErrorDescription } from "../errors/describe.js"
+import { type HandledError, redactDescription } from "./errorResponse.js"
 import { UnsupportedMediaType } from "../errors/request.js"
 import { type Caller, isAdmin, makeAccess } from "./access.js"
 import { makeGuard } from "./guard.js"
@@ -31,6 +32,7 @@ export const makeHttpApp = Effect.gen(function*() {
   // Optional for embedders that mount this app without `Accounts`: then only plain accessKeys exist.
   const accounts = Option.getOrUndefined(yield* Effect.serviceOption(Accounts))
   const guard = makeGuard(config)
+  const secrets = yield* Secrets
   const access = makeAccess(config, accounts)
   const observability = yield* makeObservabilityRoutes
   const started = Math.floor(Date.now() / 1000)
@@ -108,14 +110,16 @@ export const makeHttpApp = Effect.gen(function*() {
   return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const origin = guard.allowedOrigin(request.headers)
     // Errors in the shape of the API the client speaks (Anthropic's on /v1/messages).
-    const shape = errorShapeFor(request.url.split("?")[0] ?? "")
+    const shapeOf = errorShapeFor(request.url.split("?")[0] ?? "")
+    // Whatever shape the error takes, its texts pass through the redactor first.
+    const shape = (described: ErrorDescription) => shapeOf(redactDescription(described, secrets))
     return respond(request).pipe(
       Effect.catchTags({
         KeyRejected: (error) => Effect.succeed(shape(keyRejectedDescription(error))),
         RouteNotFound: (error) =>
           Effect.succeed(shape({
             status: 404,
-            message: `Unknown endpoint ${error.request.method} ${error.request.url}. Try POST /v1/chat/completions, /v1/messages or /v1/responses.`,
+            message: `Unknown endpoint ${error.request.method} ${error.request.url.slice(0, 500)}. Try POST /v1/chat/completions, /v1/messages or /v1/responses.`,
             type: "invalid_request_error",
             code: "unknown_url",
             headers: {}

@@ -31,18 +31,24 @@ export const retryAfterMs = (headers: Headers, now = Date.now()): number | undef
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
-/** The provider's own message from `{error:{message}}`, `{error:"..."}` or `{message}`; else the raw text. */
+/**
+ * The provider's own message from `{error:{message}}`, `{error:"..."}` or `{message}`; else the
+ * body's text without markup (an HTML error page), on one line. Bounded either way: this is what
+ * reaches clients, `/health` and logs (after redaction), never the body itself.
+ */
 export const errorMessage = (body: string): string => {
   try {
     const parsed: unknown = JSON.parse(body)
     const candidate = pick(parsed, "error", "message") ?? pick(parsed, "error") ?? pick(parsed, "message")
-    if (typeof candidate === "string" && candidate !== "") return candidate
+    if (typeof candidate === "string" && candidate !== "") return bounded(candidate, 1000)
   } catch {
     // not JSON: fall through to the text itself
   }
-  const text = body.trim()
-  return text === "" ? "(empty body)" : text.length > 500 ? `${text.slice(0, 500)}…` : text
+  const text = body.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim()
+  return text === "" ? "(empty body)" : bounded(text, 300)
 }
+
+const bounded = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text)
 
 const pick = (value: unknown, ...path: ReadonlyArray<string>): unknown => {
   let current = value

@@ -42,24 +42,13 @@ export const anthropicErrorType = (status: number, code?: string | null): string
   }
 }
 
-/** An upstream's own message, when it passed on an error body (`{error:{message}}`). */
-const upstreamMessage = (body: string | undefined): string | undefined => {
-  if (body === undefined) return undefined
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } }
-    return typeof parsed.error?.message === "string" ? parsed.error.message : undefined
-  } catch {
-    return undefined
-  }
-}
-
 export const messagesError = (described: ErrorDescription): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.unsafeJson(
     {
       type: "error",
       error: {
         type: anthropicErrorType(described.status, described.code),
-        message: upstreamMessage(described.upstreamBody) ?? described.message
+        message: described.upstreamError?.message ?? described.message
       }
     },
     { status: described.status, headers: described.headers }

@@ -34,6 +34,8 @@ export interface SessionOptions {
   readonly onComplete?: (endpoint: ResolvedEndpoint) => void
   /** The session is over (once): which endpoint it ended on, its last usage, complete or not, client gone or not. */
   readonly onEnd?: (end: SessionEnd) => void
+  /** Hides secrets in an error event's text (an upstream's error may echo its request). */
+  readonly redact: (text: string) => string
 }
 
 export interface SessionEnd {
@@ -137,7 +139,7 @@ async function* relay(
         return
       }
       if (expired) {
-        yield sseErrorEvent(`the request exceeded its total deadline (${reason})`, "deadline_exceeded")
+        yield sseErrorEvent(options.redact(`the request exceeded its total deadline (${reason})`), "deadline_exceeded")
         return
       }
       // The client went away and its abort broke the upstream read: not the upstream's failure,
@@ -146,12 +148,12 @@ async function* relay(
       options.onBroken(answer.endpoint, reason)
       answer.destroy()
       if (toolCallsDelivered) {
-        yield sseErrorEvent(`${reason}; a tool call was already streamed, so the answer cannot be continued`, code)
+        yield sseErrorEvent(options.redact(`${reason}; a tool call was already streamed, so the answer cannot be continued`), code)
         return
       }
       const next = await options.continueAnswer(delivered, answer.endpoint, signal)
       if (typeof next === "string") {
-        yield sseErrorEvent(`${reason}; ${next}`, code)
+        yield sseErrorEvent(options.redact(`${reason}; ${next}`), code)
         return
       }
       answer = next.answer
