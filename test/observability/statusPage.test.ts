@@ -10,7 +10,8 @@ import { type Browser, chromium, type Page } from "playwright-core"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts"
 import { postJson, Resources } from "../support/http.js"
-import { answer, openAiError, reply, startUpstream } from "../support/openaiUpstream.js"
+import { answer, cachingAnswer, openAiError, reply, startUpstream } from "../support/openaiUpstream.js"
+import { PromptCache } from "../support/promptCache.js"
 import { startRouter } from "../support/router.js"
 
 const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium"
@@ -136,6 +137,34 @@ describe("status page", () => {
     expect(problems).toEqual([])
     await context.close()
   }, 60_000)
+
+  it("shows why auto routed each turn, cached tokens, cost per model and what auto saved", async () => {
+    const cache = new PromptCache()
+    const upstreams = { cheap: resources.add(await startUpstream(cachingAnswer("ok", cache))), big: resources.add(await startUpstream(cachingAnswer("ok", cache))) }
+    const router = resources.add(await startRouter({
+      providers: {
+        cheap: { derives: "openai", apiBase: upstreams.cheap.url, requiresKey: false },
+        big: { derives: "openai", apiBase: upstreams.big.url, requiresKey: false }
+      },
+      categories: { simple: ["cheap:small"], coding: ["cheap:small"], reasoning: ["big:large"] },
+      prices: { small: { input: 1, cachedInput: 0.1, output: 2 }, large: { input: 10, cachedInput: 1, output: 20 } }
+    }))
+    const client = new OpenAI({ baseURL: router.baseUrl, apiKey: "unused", maxRetries: 0 })
+    const history: Array<OpenAI.ChatCompletionMessageParam> = [{ role: "system", content: "Be helpful. ".repeat(50) }, { role: "user", content: "hi there!" }]
+    await client.chat.completions.create({ model: "llmrouter/auto", messages: history })
+    await client.chat.completions.create({ model: "llmrouter/auto", messages: [...history, { role: "assistant", content: "ok" }, { role: "user", content: "ok thanks" }] })
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    const problems = watch(page)
+    await page.goto(`${router.info.url}/`)
+    await expect.poll(() => page.locator("#decisions tr.decision").count()).toBe(2)
+    expect(await page.locator("#decisions tr.decision").first().textContent()).toMatch(/simple \(\d\.\d\d\) · sticky/)
+    expect(await page.locator("#decisions tr.decision").first().textContent()).toMatch(/\(\d+ cached\)/)
+    expect(await page.locator("#cost").textContent()).toContain("cheap:small")
+    expect(await page.locator("#savings").textContent()).toMatch(/against \$[\d.]+ had big:large answered them all: \$[\d.]+ saved \(\d+ %\)/)
+    expect(problems).toEqual([])
+    await context.close()
+  }, 30_000)
 
   it("shows a banner when the router stops answering", async () => {
     const { root } = await setup()
