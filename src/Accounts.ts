@@ -273,7 +273,7 @@ export const make = Effect.gen(function*() {
         const meter: UsageMeter = { tokens: 0, usdMicro: 0 }
         const record = (tokens: number) => {
           try {
-            db.recordUsage(key.jti, tokens, meter.usdMicro)
+            db.recordEnd(key.jti, tokens, meter.usdMicro)
           } catch {
             // a full or locked disk must not fail an answer already given; the next check reads what was stored
           }

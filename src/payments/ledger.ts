@@ -1,14 +1,13 @@
 /**
- * The durable payment ledger: SQLite (better-sqlite3) in WAL mode with `synchronous=FULL`, one row
- * per payment. A row is written BEFORE the authorization is signed, inside an IMMEDIATE
+ * The durable payment ledger: SQLite (`store/open.ts`: `node:sqlite` or the WASM build, rollback
+ * journal, `synchronous=EXTRA`, a cross-process lock), one row per payment. A row is written BEFORE the authorization is signed, inside an IMMEDIATE
  * transaction that also checks the rolling daily cap and the idempotency window (so concurrent
  * requests, even from two processes, cannot both squeeze under the cap), and is updated with the
  * outcome afterwards. Rows still `pending` when the ledger is opened belong to a process that
  * stopped mid-payment: they become `unknown` and keep counting against the cap.
  */
-import Database from "better-sqlite3"
-import { closeSync, mkdirSync, openSync } from "node:fs"
 import * as Path from "node:path"
+import { openSqlite, type SqliteDatabase, type SqlRow } from "../store/open.js"
 
 export type PaymentStatus =
   /** Recorded, authorization being signed or sent. */
@@ -109,26 +108,43 @@ CREATE INDEX IF NOT EXISTS payments_idempotency_key ON payments (idempotency_key
 export const ledgerPath = (dataDir: string) => Path.join(dataDir, "payments.sqlite")
 
 export class Ledger {
-  private constructor(private readonly db: Database.Database) {}
+  private readonly previousQuery
+  private readonly spentQuery
+  private readonly insertQuery
+  private readonly finishQuery
 
-  /** Opens (creating it 0600 in a 0700 directory) and recovers rows left `pending` by a stopped process. */
+  private constructor(private readonly db: SqliteDatabase) {
+    this.previousQuery = db.prepare(
+      `SELECT * FROM payments WHERE idempotency_key = ? AND created_at > ? AND ${COUNTED} ORDER BY id DESC LIMIT 1`
+    )
+    this.spentQuery = db.prepare(`SELECT COALESCE(SUM(usd_micro), 0) AS total FROM payments WHERE created_at > ? AND ${COUNTED}`)
+    this.insertQuery = db.prepare(
+      `INSERT INTO payments (created_at, updated_at, request_id, idempotency_key, endpoint, upstream, network, asset, symbol,
+         amount, usd_micro, pay_to, payer, nonce, valid_before, x402_version, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`
+    )
+    this.finishQuery = db.prepare("UPDATE payments SET status = ?, tx_hash = ?, detail = ?, updated_at = ? WHERE id = ?")
+  }
+
+  /**
+   * Opens (creating it 0600 in a 0700 directory) and recovers rows left `pending` by a stopped
+   * process. `readonly`: the file must exist, and nothing is recovered (a reader such as
+   * `llmrouter spend` must not touch a running router's payments in flight).
+   */
   static open(path: string, options: { readonly readonly?: boolean } = {}): Ledger {
-    if (options.readonly !== true) {
-      mkdirSync(Path.dirname(path), { recursive: true, mode: 0o700 })
-      closeSync(openSync(path, "a", 0o600))
+    const readonly = options.readonly === true
+    const db = openSqlite(path, { create: !readonly, schema: readonly ? undefined : SCHEMA })
+    try {
+      if (!readonly) {
+        db.prepare(
+          "UPDATE payments SET status = 'unknown', updated_at = ?, detail = 'the router stopped before the outcome was known' WHERE status = 'pending'"
+        ).run(Date.now())
+      }
+      return new Ledger(db)
+    } catch (error) {
+      db.close()
+      throw error
     }
-    const db = new Database(path, { readonly: options.readonly === true, fileMustExist: options.readonly === true })
-    db.defaultSafeIntegers(true)
-    db.pragma("busy_timeout = 5000")
-    if (options.readonly !== true) {
-      db.pragma("journal_mode = WAL")
-      db.pragma("synchronous = FULL")
-      db.exec(SCHEMA)
-      db.prepare(
-        "UPDATE payments SET status = 'unknown', updated_at = ?, detail = 'the router stopped before the outcome was known' WHERE status = 'pending'"
-      ).run(Date.now())
-    }
-    return new Ledger(db)
   }
 
   close(): void {
@@ -137,47 +153,31 @@ export class Ledger {
 
   /** Checks the idempotency window and the daily cap, then records the payment as `pending`, atomically. */
   reserve(payment: NewPayment, limits: ReserveLimits): Reservation {
-    const run = this.db.transaction((): Reservation => {
+    return this.db.transaction((): Reservation => {
       if (payment.idempotencyKey !== undefined) {
-        const previous = this.db.prepare(
-          `SELECT * FROM payments WHERE idempotency_key = ? AND created_at > ? AND ${COUNTED} ORDER BY id DESC LIMIT 1`
-        ).get(payment.idempotencyKey, limits.now - limits.idempotencyWindowMs)
+        const previous = this.previousQuery.get(payment.idempotencyKey, limits.now - limits.idempotencyWindowMs)
         if (previous !== undefined) return { _tag: "AlreadyPaid", previous: toRow(previous) }
       }
-      const spent = this.spentSinceUnlocked(limits.now - DAY_MS)
+      const spent = this.spentSince(limits.now - DAY_MS)
       if (spent + payment.microUsd > limits.dailyCapMicroUsd) {
         return { _tag: "DailyCapReached", spentMicroUsd: spent, capMicroUsd: limits.dailyCapMicroUsd }
       }
-      const result = this.db.prepare(
-        `INSERT INTO payments (created_at, updated_at, request_id, idempotency_key, endpoint, upstream, network, asset, symbol,
-           amount, usd_micro, pay_to, payer, nonce, valid_before, x402_version, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`
-      ).run(
+      const result = this.insertQuery.run(
         limits.now, limits.now, payment.requestId, payment.idempotencyKey ?? null, payment.endpoint, payment.upstream,
         payment.network, payment.asset, payment.symbol, payment.amount.toString(), payment.microUsd, payment.payTo,
         payment.payer, payment.nonce, payment.validBefore, payment.x402Version
       )
-      return { _tag: "Reserved", id: Number(result.lastInsertRowid) }
+      return { _tag: "Reserved", id: result.lastInsertRowid }
     })
-    return run.immediate()
   }
 
   finish(id: number, status: Exclude<PaymentStatus, "pending">, outcome: { readonly txHash?: string | undefined; readonly detail?: string | undefined } = {}): void {
-    this.db.prepare("UPDATE payments SET status = ?, tx_hash = ?, detail = ?, updated_at = ? WHERE id = ?").run(
-      status, outcome.txHash ?? null, outcome.detail ?? null, Date.now(), id
-    )
+    this.finishQuery.run(status, outcome.txHash ?? null, outcome.detail ?? null, Date.now(), id)
   }
 
   /** Micro-USD committed since `since` (ms). */
   spentSince(since: number): bigint {
-    return this.spentSinceUnlocked(since)
-  }
-
-  private spentSinceUnlocked(since: number): bigint {
-    const row = this.db.prepare(`SELECT COALESCE(SUM(usd_micro), 0) AS total FROM payments WHERE created_at > ? AND ${COUNTED}`).get(since) as
-      | { total: bigint }
-      | undefined
-    return BigInt(row?.total ?? 0n)
+    return BigInt((this.spentQuery.get(since)?.total ?? 0) as number | bigint)
   }
 
   byUpstream(now: number): ReadonlyArray<UpstreamSpend> {
@@ -189,13 +189,13 @@ export class Ledger {
               COALESCE(SUM(CASE WHEN status = 'settled' THEN usd_micro ELSE 0 END), 0) AS settled,
               SUM(CASE WHEN status = 'unknown' THEN 1 ELSE 0 END) AS unknown
          FROM payments WHERE ${COUNTED} GROUP BY upstream ORDER BY upstream`
-    ).all(now - DAY_MS) as Array<{ upstream: string; payments: bigint; last24h: bigint; total: bigint; settled: bigint; unknown: bigint }>
+    ).all(now - DAY_MS)
     return rows.map((r) => ({
-      upstream: r.upstream,
+      upstream: String(r.upstream),
       payments: Number(r.payments),
-      last24hMicroUsd: BigInt(r.last24h),
-      totalMicroUsd: BigInt(r.total),
-      settledMicroUsd: BigInt(r.settled),
+      last24hMicroUsd: BigInt(r.last24h as number | bigint),
+      totalMicroUsd: BigInt(r.total as number | bigint),
+      settledMicroUsd: BigInt(r.settled as number | bigint),
       unknown: Number(r.unknown)
     }))
   }
@@ -210,8 +210,7 @@ export class Ledger {
   }
 }
 
-const toRow = (raw: unknown): PaymentRow => {
-  const r = raw as Record<string, unknown>
+const toRow = (r: SqlRow): PaymentRow => {
   return {
     id: Number(r.id),
     createdAt: Number(r.created_at),

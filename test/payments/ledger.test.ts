@@ -1,7 +1,6 @@
-import { mkdtempSync, statSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
-import Database from "better-sqlite3"
 import { describe, expect, it } from "vitest"
 import { Ledger, ledgerPath, type NewPayment } from "../../src/payments/ledger.js"
 
@@ -27,14 +26,16 @@ const payment = (overrides: Partial<NewPayment> = {}): NewPayment => ({
 const limits = (now: number, capMicroUsd = 50_000n) => ({ now, dailyCapMicroUsd: capMicroUsd, idempotencyWindowMs: 3_600_000 })
 
 describe("Ledger", () => {
-  it("creates a 0600 SQLite file in WAL mode", () => {
+  it("creates a 0600 SQLite file with a rollback journal (what both engines can share)", () => {
     const path = ledgerPath(dir())
     const ledger = Ledger.open(path)
     ledger.close()
     expect(statSync(path).mode & 0o777).toBe(0o600)
-    const db = new Database(path, { readonly: true })
-    expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
-    db.close()
+    const header = readFileSync(path)
+    expect(header.toString("latin1", 0, 15)).toBe("SQLite format 3")
+    expect([header[18], header[19]]).toEqual([1, 1]) // legacy (rollback) read/write versions, not WAL's 2
+    expect(existsSync(`${path}-wal`)).toBe(false)
+    expect(existsSync(`${path}.mutex`)).toBe(false) // the lock is held only during a statement
   })
 
   it("enforces the rolling 24 h cap, counting every signed payment but not unsigned ones", () => {

@@ -1,0 +1,181 @@
+/**
+ * Opens a SQLite file on the engine this Node has (`node:sqlite` where it exists, else the WASM
+ * build; `LLMROUTER_SQLITE=node|wasm` forces one), with the settings both engines share so that a
+ * file written under one Node major is read under another, even at the same time:
+ * - rollback journal (`journal_mode=DELETE`): WAL needs shared memory the WASM engine does not
+ *   have. A file still in WAL mode (written by an older llmrouter) is converted in place, its
+ *   un-checkpointed frames first, by whichever engine opens it.
+ * - `synchronous=EXTRA`: the journal, the database and, on commit, the directory are synced, so
+ *   a commit survives power loss (FULL alone may lose the last one in DELETE mode).
+ * - every statement and transaction holds the cross-process lock (`fileLock.ts`).
+ * The file is created 0600 in a 0700 directory.
+ */
+import { closeSync, mkdirSync, openSync, readSync } from "node:fs"
+import * as Path from "node:path"
+import { StoreError } from "./errors.js"
+import { withFileLock } from "./fileLock.js"
+import { nodeSqlite, openNodeSqlite } from "./nodeSqlite.js"
+import type { RawConnection, SqliteDatabase, SqliteEngine, SqlStatement } from "./types.js"
+import { openWasmSqlite } from "./wasmSqlite.js"
+
+export type { SqliteDatabase, SqliteEngine, SqlRow, SqlStatement, SqlValue } from "./types.js"
+export { StoreError } from "./errors.js"
+
+export const ENGINE_ENV = "LLMROUTER_SQLITE"
+
+/** The engine `openSqlite` uses in this process. */
+export const sqliteEngine = (): SqliteEngine => {
+  const wanted = process.env[ENGINE_ENV]?.trim().toLowerCase()
+  if (wanted === "wasm") return "wasm"
+  if (wanted === "node" || wanted === "node:sqlite") {
+    if (nodeSqlite() !== undefined) return "node:sqlite"
+    throw new StoreError({ message: `${ENGINE_ENV}=${wanted}, but this Node (${process.version}) has no node:sqlite (Node ≥ 22.13 has it).`, busy: false })
+  }
+  if (wanted !== undefined && wanted !== "" && wanted !== "auto") {
+    throw new StoreError({ message: `${ENGINE_ENV} must be node, wasm or auto (got '${wanted}').`, busy: false })
+  }
+  return nodeSqlite() !== undefined ? "node:sqlite" : "wasm"
+}
+
+/** True when the file's header says WAL (bytes 18–19 are 2): the WASM engine cannot open it as is. */
+const inWalMode = (path: string): boolean => {
+  const header = Buffer.alloc(20)
+  const fd = openSync(path, "r")
+  try {
+    return readSync(fd, header, 0, 20, 0) === 20 && header.toString("latin1", 0, 15) === "SQLite format 3" && header[18] === 2
+  } finally {
+    closeSync(fd)
+  }
+}
+
+const describe = (error: unknown) => error instanceof Error ? error.message : String(error)
+
+class LockedDatabase implements SqliteDatabase {
+  private inTransaction = false
+
+  constructor(
+    readonly engine: SqliteEngine,
+    readonly path: string,
+    private readonly raw: RawConnection,
+    private readonly beforeAccess: () => void
+  ) {}
+
+  private fail(error: unknown): never {
+    if (error instanceof StoreError) throw error
+    throw new StoreError({ message: `${Path.basename(this.path)}: ${describe(error)}`, busy: false })
+  }
+
+  private locked<A>(f: () => A): A {
+    try {
+      if (this.inTransaction) return f()
+      return withFileLock(this.path, () => {
+        this.beforeAccess()
+        return f()
+      })
+    } catch (error) {
+      return this.fail(error)
+    }
+  }
+
+  exec(sql: string): void {
+    this.locked(() => this.raw.exec(sql))
+  }
+
+  prepare(sql: string): SqlStatement {
+    const statement = this.locked(() => this.raw.prepare(sql))
+    return {
+      run: (...params) => this.locked(() => statement.run(...params)),
+      get: (...params) => this.locked(() => statement.get(...params)),
+      all: (...params) => this.locked(() => statement.all(...params))
+    }
+  }
+
+  transaction<A>(body: () => A): A {
+    if (this.inTransaction) this.fail(new Error("transactions do not nest"))
+    return this.locked(() => {
+      this.raw.exec("BEGIN IMMEDIATE")
+      this.inTransaction = true
+      try {
+        const result = body()
+        this.raw.exec("COMMIT")
+        return result
+      } catch (error) {
+        try {
+          this.raw.exec("ROLLBACK")
+        } catch {
+          // SQLite already rolled back (an I/O error does); the original error says why
+        }
+        throw error
+      } finally {
+        this.inTransaction = false
+      }
+    })
+  }
+
+  close(): void {
+    try {
+      this.raw.close()
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+}
+
+export interface OpenOptions {
+  /** Create the file (0600, directory 0700) when missing; otherwise a missing file is an error. */
+  readonly create: boolean
+  /** Run once at open, inside the lock (`CREATE TABLE IF NOT EXISTS …`). */
+  readonly schema?: string | undefined
+}
+
+export const openSqlite = (path: string, options: OpenOptions): SqliteDatabase => {
+  const name = Path.basename(path)
+  try {
+    if (options.create) {
+      mkdirSync(Path.dirname(path), { recursive: true, mode: 0o700 })
+      closeSync(openSync(path, "a", 0o600))
+    } else {
+      closeSync(openSync(path, "r"))
+    }
+  } catch (error) {
+    throw new StoreError({ message: `${path}: ${(error as NodeJS.ErrnoException).code ?? describe(error)}`, busy: false })
+  }
+  const engine = sqliteEngine()
+  let raw: RawConnection
+  let beforeAccess = () => {}
+  try {
+    const node = nodeSqlite()
+    if (engine === "node:sqlite" && node !== undefined) {
+      raw = openNodeSqlite(node, path)
+    } else {
+      const wasm = openWasmSqlite(path)
+      raw = wasm
+      beforeAccess = wasm.beforeAccess
+    }
+  } catch (error) {
+    throw new StoreError({ message: `${name}: cannot open with ${engine}: ${describe(error)}`, busy: false })
+  }
+  const db = new LockedDatabase(engine, path, raw, beforeAccess)
+  try {
+    // Everything that reads the file, this pragma included (it loads the schema), holds the lock.
+    withFileLock(path, () => {
+      beforeAccess()
+      if (inWalMode(path)) {
+        // Exclusive locking lets even the WASM engine read the WAL (its index kept in heap memory).
+        raw.exec("PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = DELETE; PRAGMA locking_mode = NORMAL")
+        raw.exec("SELECT count(*) FROM sqlite_master") // releases the exclusive lock
+      }
+      raw.exec("PRAGMA synchronous = EXTRA")
+    })
+    if (options.schema !== undefined) db.exec(options.schema)
+  } catch (error) {
+    try {
+      raw.close()
+    } catch {
+      // the open failed already
+    }
+    if (error instanceof StoreError) throw error
+    throw new StoreError({ message: `${name}: ${describe(error)}`, busy: false })
+  }
+  return db
+}
