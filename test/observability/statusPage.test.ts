@@ -4,32 +4,23 @@
  * upstreams — the routing decisions with the model that answered and charts that update, with no
  * console errors, on a laptop and a phone viewport. Screenshots go to test/artifacts/.
  */
-import { existsSync, mkdirSync } from "node:fs"
+import { mkdirSync } from "node:fs"
 import OpenAI from "openai"
 import { type Browser, chromium, type Page } from "playwright-core"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest"
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts"
 import { postJson, Resources } from "../support/http.js"
 import { answer, cachingAnswer, openAiError, reply, startUpstream } from "../support/openaiUpstream.js"
 import { PromptCache } from "../support/promptCache.js"
 import { startRouter } from "../support/router.js"
+import { chromium as chromiumTool, describeWithTool } from "../support/systemTools.js"
 
-const CHROMIUM = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium"
 const ARTIFACTS = new URL("../artifacts/", import.meta.url)
 
 const resources = new Resources()
 afterEach(() => resources.closeAll())
 
 let browser: Browser
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-  })
-  mkdirSync(ARTIFACTS, { recursive: true })
-}, 60_000)
-afterAll(() => browser?.close())
 
 /** Everything the page reports that a user would count as broken. */
 const watch = (page: Page) => {
@@ -70,7 +61,16 @@ const setup = async () => {
 
 const chartTotal = (page: Page, id: string) => page.locator(`#${id}`).getAttribute("data-total").then(Number)
 
-describe("status page", () => {
+describeWithTool(chromiumTool(), "status page", (executablePath) => {
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    })
+    mkdirSync(ARTIFACTS, { recursive: true })
+  }, 60_000)
+  afterAll(() => browser?.close())
+
   it("shows providers, routes, live decisions with the answering model and updating charts, without console errors", async () => {
     const { address, client, root } = await setup()
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
