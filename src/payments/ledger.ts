@@ -133,18 +133,15 @@ export class Ledger {
    */
   static open(path: string, options: { readonly readonly?: boolean } = {}): Ledger {
     const readonly = options.readonly === true
-    const db = openSqlite(path, { create: !readonly, schema: readonly ? undefined : SCHEMA })
-    try {
-      if (!readonly) {
+    const db = openSqlite(path, {
+      create: !readonly,
+      schema: readonly ? undefined : SCHEMA,
+      init: readonly ? undefined : (db) =>
         db.prepare(
           "UPDATE payments SET status = 'unknown', updated_at = ?, detail = 'the router stopped before the outcome was known' WHERE status = 'pending'"
         ).run(Date.now())
-      }
-      return new Ledger(db)
-    } catch (error) {
-      db.close()
-      throw error
-    }
+    })
+    return new Ledger(db)
   }
 
   close(): void {

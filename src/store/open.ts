@@ -52,12 +52,15 @@ const describe = (error: unknown) => error instanceof Error ? error.message : St
 
 class LockedDatabase implements SqliteDatabase {
   private inTransaction = false
+  private ready = false
 
   constructor(
     readonly engine: SqliteEngine,
     readonly path: string,
     private readonly raw: RawConnection,
-    private readonly beforeAccess: () => void
+    private readonly beforeAccess: () => void,
+    /** Runs once, inside the first lock held (the WAL conversion and per-connection pragmas). */
+    private readonly setup: () => void
   ) {}
 
   private fail(error: unknown): never {
@@ -70,6 +73,10 @@ class LockedDatabase implements SqliteDatabase {
       if (this.inTransaction) return f()
       return withFileLock(this.path, () => {
         this.beforeAccess()
+        if (!this.ready) {
+          this.setup()
+          this.ready = true
+        }
         return f()
       })
     } catch (error) {
@@ -81,12 +88,14 @@ class LockedDatabase implements SqliteDatabase {
     this.locked(() => this.raw.exec(sql))
   }
 
+  /** Prepared on first use, inside that use's lock (preparing reads the schema from the file). */
   prepare(sql: string): SqlStatement {
-    const statement = this.locked(() => this.raw.prepare(sql))
+    let statement: SqlStatement | undefined
+    const prepared = () => (statement ??= this.raw.prepare(sql))
     return {
-      run: (...params) => this.locked(() => statement.run(...params)),
-      get: (...params) => this.locked(() => statement.get(...params)),
-      all: (...params) => this.locked(() => statement.all(...params))
+      run: (...params) => this.locked(() => prepared().run(...params)),
+      get: (...params) => this.locked(() => prepared().get(...params)),
+      all: (...params) => this.locked(() => prepared().all(...params))
     }
   }
 
@@ -124,8 +133,10 @@ class LockedDatabase implements SqliteDatabase {
 export interface OpenOptions {
   /** Create the file (0600, directory 0700) when missing; otherwise a missing file is an error. */
   readonly create: boolean
-  /** Run once at open, inside the lock (`CREATE TABLE IF NOT EXISTS …`). */
+  /** Run once at open (`CREATE TABLE IF NOT EXISTS …`), in one transaction with `init`. */
   readonly schema?: string | undefined
+  /** Runs in the opening transaction, after `schema` (a recovery step, say). */
+  readonly init?: ((db: SqliteDatabase) => void) | undefined
 }
 
 export const openSqlite = (path: string, options: OpenOptions): SqliteDatabase => {
@@ -155,19 +166,24 @@ export const openSqlite = (path: string, options: OpenOptions): SqliteDatabase =
   } catch (error) {
     throw new StoreError({ message: `${name}: cannot open with ${engine}: ${describe(error)}`, busy: false })
   }
-  const db = new LockedDatabase(engine, path, raw, beforeAccess)
+  // Opening costs one lock and at most one commit: the setup, the schema and `init` together.
+  const setup = () => {
+    if (inWalMode(path)) {
+      // Exclusive locking lets even the WASM engine read the WAL (its index kept in heap memory).
+      raw.exec("PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = DELETE; PRAGMA locking_mode = NORMAL")
+      raw.exec("SELECT count(*) FROM sqlite_master") // releases the exclusive lock
+    }
+    raw.exec("PRAGMA synchronous = EXTRA") // reads the schema, hence here, inside the lock
+  }
+  const db = new LockedDatabase(engine, path, raw, beforeAccess, setup)
   try {
-    // Everything that reads the file, this pragma included (it loads the schema), holds the lock.
-    withFileLock(path, () => {
-      beforeAccess()
-      if (inWalMode(path)) {
-        // Exclusive locking lets even the WASM engine read the WAL (its index kept in heap memory).
-        raw.exec("PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = DELETE; PRAGMA locking_mode = NORMAL")
-        raw.exec("SELECT count(*) FROM sqlite_master") // releases the exclusive lock
-      }
-      raw.exec("PRAGMA synchronous = EXTRA")
-    })
-    if (options.schema !== undefined) db.exec(options.schema)
+    const { init, schema } = options
+    if (schema !== undefined || init !== undefined) {
+      db.transaction(() => {
+        if (schema !== undefined) raw.exec(schema)
+        init?.(db)
+      })
+    }
   } catch (error) {
     try {
       raw.close()
