@@ -97,12 +97,17 @@ export class KeyStore {
   }
 
   static open(path: string): KeyStore {
-    const db = openSqlite(path, { create: true, schema: SCHEMA })
-    try {
-      // Stores made before admin keys existed gain the column (every old key is a client key).
-      if (!db.prepare("PRAGMA table_info(access_keys)").all().some((c) => c.name === "admin")) {
-        db.exec("ALTER TABLE access_keys ADD COLUMN admin INTEGER NOT NULL DEFAULT 0")
+    const db = openSqlite(path, {
+      create: true,
+      schema: SCHEMA,
+      init: (db) => {
+        // Stores made before admin keys existed gain the column (every old key is a client key).
+        if (!db.prepare("PRAGMA table_info(access_keys)").all().some((c) => c.name === "admin")) {
+          db.exec("ALTER TABLE access_keys ADD COLUMN admin INTEGER NOT NULL DEFAULT 0")
+        }
       }
+    })
+    try {
       return new KeyStore(db)
     } catch (error) {
       db.close()
