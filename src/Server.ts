@@ -5,8 +5,9 @@
 import { HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Context, Effect, Layer } from "effect"
-import { createServer } from "node:http"
 import { Config } from "./Config.js"
+import type { Limits } from "./config/schema.js"
+import { type LimitedServer, limitedServer, withConnectionCap } from "./http/connections.js"
 import { makeHttpApp } from "./http/routes.js"
 
 export interface ServerInfo {
@@ -18,12 +19,12 @@ export interface ServerInfo {
 
 export class Server extends Context.Tag("llmrouter/Server")<Server, ServerInfo>() {}
 
-const serve = Layer.scoped(
+const serve = (limited: LimitedServer, limits: Limits) => Layer.scoped(
   Server,
   Effect.gen(function*() {
     const app = yield* makeHttpApp
     const server = yield* HttpServer.HttpServer
-    yield* server.serve(app)
+    yield* server.serve(withConnectionCap(app, limited, limits.maxConnections))
     const address = server.address
     const host = address._tag === "TcpAddress" ? address.hostname : "unix"
     const port = address._tag === "TcpAddress" ? address.port : 0
@@ -34,17 +35,12 @@ const serve = Layer.scoped(
 
 /** Serves on Node, listening where `Config` says. Per-request tracing is off: it costs throughput. */
 export const layer = Layer.unwrapEffect(
-  Effect.map(Config, ({ config }) =>
-    HttpMiddleware.withTracerDisabledWhen(
-      serve.pipe(
-        Layer.provide(NodeHttpServer.layer(() => {
-          const server = createServer({ keepAliveTimeout: 30_000 })
-          // A router's requests can legitimately take minutes (reasoning models).
-          server.requestTimeout = 0
-          return server
-        }, { host: config.host, port: config.port }))
-      ),
+  Effect.map(Config, ({ config }) => {
+    // Deadlines for receiving requests and the connection cap (answers are bounded by the Router's own).
+    const limited = limitedServer(config.limits)
+    return HttpMiddleware.withTracerDisabledWhen(
+      serve(limited, config.limits).pipe(Layer.provide(NodeHttpServer.layer(() => limited.server, { host: config.host, port: config.port }))),
       () => true
     )
-  )
+  })
 )

@@ -139,12 +139,27 @@ export const StoredResponses = Schema.Struct({
 })
 export type StoredResponses = typeof StoredResponses.Type
 
+/** What one client may hold of the server (`src/http/connections.ts`). */
+export const Limits = Schema.Struct({
+  /** Request headers must arrive within this (slow-header clients get 408 and are closed). */
+  headersTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 10_000 }),
+  /** The whole request, body included, must arrive within this; the answer (a stream) is not bounded by it. */
+  requestTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 60_000 }),
+  /** Open client connections; beyond this a request gets 503 and its connection is closed. */
+  maxConnections: Schema.optionalWith(PositiveInt, { default: () => 512 }),
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 })
+})
+export type Limits = typeof Limits.Type
+
 export const RouterConfig = Schema.Struct({
   host: Schema.optionalWith(Schema.NonEmptyString, { default: () => "127.0.0.1" }),
   port: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 65535)), { default: () => 8787 }),
   /** Where `.env`, keys and state live. Default `~/.openclaw/llmrouter`. */
   dataDir: Schema.optional(Schema.String),
   maxBodyBytes: Schema.optionalWith(PositiveInt, { default: () => 10 * 1024 * 1024 }),
+  /** Deadlines for receiving a request and the connection cap. */
+  limits: Schema.optionalWith(Limits, { default: () => Schema.decodeSync(Limits)({}) }),
   providers: Schema.optionalWith(Schema.Record({ key: Schema.String, value: ProviderSpec }), {
     default: () => ({})
   }),
