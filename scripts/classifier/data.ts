@@ -6,8 +6,13 @@ import { LABELS, type TextLabel } from "../../src/classifier/model.js"
 import type { Row } from "./trainer.js"
 
 export const DEFAULT_DATA = "../shared/classifier-data/dev.jsonl"
+const here = dirname(fileURLToPath(import.meta.url))
 /** Hand-written prompts that cover what dev under-represents (see its README's "Known skews"). */
-export const EXTRA_DATA = resolve(dirname(fileURLToPath(import.meta.url)), "extra.jsonl")
+export const EXTRA_DATA = resolve(here, "extra.jsonl")
+/** Public prompt sets labelled by hand under the same rules (sources and licences in DATA.md). */
+export const PUBLIC_DATA = resolve(here, "public.jsonl")
+/** Every training-only file: never part of the dev set, always on the training side of dev splits. */
+export const TRAINING_ONLY = [EXTRA_DATA, PUBLIC_DATA] as const
 
 const isLabel = (x: unknown): x is TextLabel => typeof x === "string" && (LABELS as ReadonlyArray<string>).includes(x)
 
@@ -25,6 +30,8 @@ export const loadJsonl = (path: string, weight?: number): Array<Row> => {
   }
   return rows
 }
+
+export const loadTrainingOnly = (weight?: number): Array<Row> => TRAINING_ONLY.flatMap((p) => loadJsonl(p, weight))
 
 /** Source family: `mt-bench:math:turn2` → `mt-bench`. */
 export const sourceGroup = (source: string): string => source.split(":")[0] ?? source

@@ -2,17 +2,20 @@
  * Cross-validated evaluation of the text classifier.
  *
  *   node --import tsx scripts/classifier/eval.ts [data.jsonl] [--folds 5] [--no-extra] [--errors] [--grouped-only]
- *     [--lambda-hash x] [--lambda-dense x] [--iterations n] [--extra-weight w]
+ *     [--transfer] [--test other.jsonl] [--lambda-hash x] [--lambda-dense x] [--iterations n] [--extra-weight w]
  *
  * Prints two estimates, both trained with the production feature code and
  * trainer: stratified k-fold CV, and grouped CV (leave one source family out),
  * which is the more honest guess at held-out quality because the held-out set
- * comes mostly from other sources. The authored rows in extra.jsonl are only
- * ever added to the training side of a split, never scored.
+ * comes mostly from other sources. The training-only rows (extra.jsonl,
+ * public.jsonl) are only ever added to the training side of a dev split;
+ * `--transfer` scores them too (see transfer.ts), `--test` scores a labelled
+ * file nobody trains on.
  */
 import { fnvString } from "../../src/classifier/hash.js"
 import { LABELS } from "../../src/classifier/model.js"
-import { DEFAULT_DATA, EXTRA_DATA, formatReport, loadJsonl, report, sourceGroup } from "./data.js"
+import { DEFAULT_DATA, formatReport, loadJsonl, loadTrainingOnly, report, sourceGroup } from "./data.js"
+import { runExternalTest, runTransfer } from "./transfer.js"
 import { DEFAULT_OPTIONS, featurize, predict, train, type Example, type TrainOptions } from "./trainer.js"
 
 const args = process.argv.slice(2)
@@ -21,7 +24,7 @@ const option = (name: string): string | undefined => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : undefined
 }
-const optionValues = new Set(["--folds", "--lambda-hash", "--lambda-dense", "--iterations", "--extra-weight"].flatMap((o) => [option(o)]))
+const optionValues = new Set(["--folds", "--lambda-hash", "--lambda-dense", "--iterations", "--extra-weight", "--test"].flatMap((o) => [option(o)]))
 const path = args.find((a, i) => !a.startsWith("--") && !(optionValues.has(a) && args[i - 1]?.startsWith("--"))) ?? DEFAULT_DATA
 const folds = Number(option("--folds") ?? 5)
 const opts: TrainOptions = {
@@ -33,7 +36,7 @@ const opts: TrainOptions = {
 const extraWeight = Number(option("--extra-weight") ?? 1)
 
 const rows = loadJsonl(path)
-const extraRows = flag("--no-extra") ? [] : loadJsonl(EXTRA_DATA, extraWeight)
+const extraRows = flag("--no-extra") ? [] : loadTrainingOnly(extraWeight)
 const examples = featurize(rows)
 const extra = featurize(extraRows)
 const gold = examples.map((e) => e.y)
@@ -63,7 +66,7 @@ LABELS.forEach((label) => {
 })
 
 const t0 = performance.now()
-console.log(`data: ${path} (${rows.length} rows), authored training rows: ${extra.length} (weight ${extraWeight})`)
+console.log(`data: ${path} (${rows.length} rows), training-only rows: ${extra.length} (weight ${extraWeight})`)
 console.log(`options: ${JSON.stringify(opts)}\n`)
 if (!flag("--grouped-only")) {
   const kfold = crossValidate((i) => `fold${foldOf[i]}`)
@@ -92,4 +95,7 @@ if (flag("--errors")) {
       console.log(`  [${r.label} -> ${LABELS[grouped[i] ?? 0]}] ${r.source}: ${JSON.stringify(r.text.slice(0, 140))}`)
   })
 }
+if (flag("--transfer")) runTransfer(rows, extraRows, opts, flag("--errors"))
+const testPath = option("--test")
+if (testPath !== undefined) runExternalTest([...rows, ...extraRows], loadJsonl(testPath), opts, flag("--errors"))
 console.log(`\n(${((performance.now() - t0) / 1000).toFixed(1)} s)`)
