@@ -78,3 +78,24 @@ export const formatReport = (title: string, r: Report): string => {
   r.confusion.forEach((row, k) => lines.push(`${(LABELS[k] ?? "").padEnd(12)}${row.map((v) => String(v).padStart(10)).join("")}`))
   return lines.join("\n")
 }
+
+/** One line per key (source family / label): correct / total and percentage. */
+export const accuracyBySource = (keys: ReadonlyArray<string>, gold: ReadonlyArray<number>, pred: ReadonlyArray<number>): string => {
+  const byKey = new Map<string, { n: number; ok: number }>()
+  keys.forEach((key, i) => {
+    const s = byKey.get(key) ?? { n: 0, ok: 0 }
+    s.n++
+    if (pred[i] === gold[i]) s.ok++
+    byKey.set(key, s)
+  })
+  return [...byKey]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([k, s]) => `  ${k.padEnd(40)} ${String(s.ok).padStart(4)}/${String(s.n).padEnd(4)} ${((100 * s.ok) / s.n).toFixed(0).padStart(4)}%`)
+    .join("\n")
+}
+
+/** The misclassified rows, one line each: gold -> predicted, source, start of the text. */
+export const formatErrors = (rows: ReadonlyArray<Row>, gold: ReadonlyArray<number>, pred: ReadonlyArray<number>): string =>
+  rows
+    .flatMap((r, i) => (pred[i] === gold[i] ? [] : [`  [${r.label} -> ${LABELS[pred[i] ?? 0]}] ${r.source}: ${JSON.stringify(r.text.slice(0, 140))}`]))
+    .join("\n")

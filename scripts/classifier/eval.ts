@@ -1,7 +1,7 @@
 /**
  * Cross-validated evaluation of the text classifier.
  *
- *   node --import tsx scripts/classifier/eval.ts [data.jsonl] [--folds 5] [--no-extra] [--errors] [--grouped-only]
+ *   node --import tsx scripts/classifier/eval.ts [data.jsonl] [--folds 5] [--no-extra] [--errors] [--grouped-only | --skip-cv]
  *     [--transfer] [--test other.jsonl] [--lambda-hash x] [--lambda-dense x] [--iterations n] [--extra-weight w]
  *
  * Prints two estimates, both trained with the production feature code and
@@ -14,7 +14,7 @@
  */
 import { fnvString } from "../../src/classifier/hash.js"
 import { LABELS } from "../../src/classifier/model.js"
-import { DEFAULT_DATA, formatReport, loadJsonl, loadTrainingOnly, report, sourceGroup } from "./data.js"
+import { accuracyBySource, DEFAULT_DATA, formatErrors, formatReport, loadJsonl, loadTrainingOnly, report, sourceGroup } from "./data.js"
 import { runExternalTest, runTransfer } from "./transfer.js"
 import { DEFAULT_OPTIONS, featurize, predict, train, type Example, type TrainOptions } from "./trainer.js"
 
@@ -68,32 +68,17 @@ LABELS.forEach((label) => {
 const t0 = performance.now()
 console.log(`data: ${path} (${rows.length} rows), training-only rows: ${extra.length} (weight ${extraWeight})`)
 console.log(`options: ${JSON.stringify(opts)}\n`)
-if (!flag("--grouped-only")) {
+if (!flag("--grouped-only") && !flag("--skip-cv")) {
   const kfold = crossValidate((i) => `fold${foldOf[i]}`)
   console.log(formatReport(`${folds}-fold stratified CV`, report(gold, kfold)))
 }
-const grouped = crossValidate((i) => sourceGroup(rows[i]?.source ?? ""))
-console.log(`\n${formatReport("grouped CV (leave one source family out)", report(gold, grouped))}`)
-
-// Per-source accuracy under grouped CV shows which families do not transfer.
-const bySource = new Map<string, { n: number; ok: number }>()
-rows.forEach((r, i) => {
-  const g = `${sourceGroup(r.source)}/${r.label}`
-  const s = bySource.get(g) ?? { n: 0, ok: 0 }
-  s.n++
-  if (grouped[i] === gold[i]) s.ok++
-  bySource.set(g, s)
-})
-console.log("\ngrouped-CV accuracy per source family / gold label")
-for (const [g, s] of [...bySource].sort((a, b) => a[0].localeCompare(b[0])))
-  console.log(`  ${g.padEnd(36)} ${String(s.ok).padStart(4)}/${String(s.n).padEnd(4)} ${((100 * s.ok) / s.n).toFixed(0).padStart(4)}%`)
-
-if (flag("--errors")) {
-  console.log("\ngrouped-CV errors")
-  rows.forEach((r, i) => {
-    if (grouped[i] !== gold[i])
-      console.log(`  [${r.label} -> ${LABELS[grouped[i] ?? 0]}] ${r.source}: ${JSON.stringify(r.text.slice(0, 140))}`)
-  })
+if (!flag("--skip-cv")) {
+  const grouped = crossValidate((i) => sourceGroup(rows[i]?.source ?? ""))
+  console.log(`\n${formatReport("grouped CV (leave one source family out)", report(gold, grouped))}`)
+  // Per-source accuracy under grouped CV shows which families do not transfer.
+  console.log("\ngrouped-CV accuracy per source family / gold label")
+  console.log(accuracyBySource(rows.map((r) => `${sourceGroup(r.source)}/${r.label}`), gold, grouped))
+  if (flag("--errors")) console.log(`\ngrouped-CV errors\n${formatErrors(rows, gold, grouped)}`)
 }
 if (flag("--transfer")) runTransfer(rows, extraRows, opts, flag("--errors"))
 const testPath = option("--test")

@@ -7,8 +7,7 @@
  *    source, score the held-out one. This is the honest figure for each
  *    new family, since none of its rows is seen in training.
  */
-import { LABELS } from "../../src/classifier/model.js"
-import { formatReport, report } from "./data.js"
+import { accuracyBySource, formatErrors, formatReport, report } from "./data.js"
 import { featurize, predict, train, type Example, type Row, type TrainOptions } from "./trainer.js"
 
 const scoreOn = (trainSet: ReadonlyArray<Example>, test: ReadonlyArray<Example>, opts: TrainOptions): Array<number> => {
@@ -16,25 +15,8 @@ const scoreOn = (trainSet: ReadonlyArray<Example>, test: ReadonlyArray<Example>,
   return test.map((e) => predict(model, e))
 }
 
-const perSource = (rows: ReadonlyArray<Row>, gold: ReadonlyArray<number>, pred: ReadonlyArray<number>): string => {
-  const bySource = new Map<string, { n: number; ok: number }>()
-  rows.forEach((r, i) => {
-    const key = `${r.source}/${r.label}`
-    const s = bySource.get(key) ?? { n: 0, ok: 0 }
-    s.n++
-    if (pred[i] === gold[i]) s.ok++
-    bySource.set(key, s)
-  })
-  return [...bySource]
-    .sort((a, b) => a[0].localeCompare(b[0]))
-    .map(([k, s]) => `  ${k.padEnd(40)} ${String(s.ok).padStart(4)}/${String(s.n).padEnd(4)} ${((100 * s.ok) / s.n).toFixed(0).padStart(4)}%`)
-    .join("\n")
-}
-
-const errors = (rows: ReadonlyArray<Row>, gold: ReadonlyArray<number>, pred: ReadonlyArray<number>): string =>
-  rows
-    .flatMap((r, i) => (pred[i] === gold[i] ? [] : [`  [${r.label} -> ${LABELS[pred[i] ?? 0]}] ${r.source}: ${JSON.stringify(r.text.slice(0, 140))}`]))
-    .join("\n")
+const perSource = (rows: ReadonlyArray<Row>, gold: ReadonlyArray<number>, pred: ReadonlyArray<number>): string =>
+  accuracyBySource(rows.map((r) => `${r.source}/${r.label}`), gold, pred)
 
 export const runTransfer = (devRows: ReadonlyArray<Row>, newRows: ReadonlyArray<Row>, opts: TrainOptions, showErrors: boolean): void => {
   const dev = featurize(devRows)
@@ -59,7 +41,7 @@ export const runTransfer = (devRows: ReadonlyArray<Row>, newRows: ReadonlyArray<
   }
   console.log(`\n${formatReport("leave one training-only source out (train dev + the other sources)", report(newGold, held))}`)
   console.log(perSource(newRows, newGold, held))
-  if (showErrors) console.log(`\nleave-one-source-out errors\n${errors(newRows, newGold, held)}`)
+  if (showErrors) console.log(`\nleave-one-source-out errors\n${formatErrors(newRows, newGold, held)}`)
 }
 
 /** Train on dev + training-only rows, score an external labelled file (never trained on). */
@@ -69,5 +51,5 @@ export const runExternalTest = (trainRows: ReadonlyArray<Row>, testRows: Readonl
   const pred = scoreOn(featurize(trainRows), test, opts)
   console.log(`\n${formatReport("external test file (train dev + training-only files)", report(gold, pred))}`)
   console.log(perSource(testRows, gold, pred))
-  if (showErrors) console.log(`\nexternal errors\n${errors(testRows, gold, pred)}`)
+  if (showErrors) console.log(`\nexternal errors\n${formatErrors(testRows, gold, pred)}`)
 }

@@ -16,7 +16,9 @@ export const HASH_BITS = 15
 export const HASH_SIZE = 1 << HASH_BITS
 export const N_LEX = LEX_CLASSES.length
 /** Features computed from token proximity (see extractFeatures). */
-const PROXIMITY_NAMES = ["write-code-request", "code-question", "quantified-statement", "howto-tech"] as const
+const PROXIMITY_NAMES = [
+  "write-code-request", "code-question", "quantified-statement", "howto-tech", "hypothetical-quantity", "decision-with-numbers"
+] as const
 const N_PROX = PROXIMITY_NAMES.length
 export const HASH_OFFSET = N_STRUCT + N_LEX + N_PROX
 export const DIM = HASH_OFFSET + HASH_SIZE
@@ -70,6 +72,12 @@ const CODE_TARGET = LEX.lang | LEX.tool
 const LANG_INDEX = LEX_CLASSES.indexOf("lang")
 const TOOL_INDEX = LEX_CLASSES.indexOf("tool")
 const HOWTO_INDEX = LEX_CLASSES.indexOf("howTo")
+const DECISION_INDEX = LEX_CLASSES.indexOf("decision")
+const NUMBERS_3_INDEX = STRUCT_NAMES.indexOf("numbers-3+")
+// "how many golf balls would fit", "how long could …": a quantity question about a hypothetical, i.e. a Fermi estimate.
+const MODALS = new Set(["would", "could", "might"].map(fnvString))
+/** A quantity question ("how many") followed within this many tokens by a modal. */
+const HYPOTHETICAL_WINDOW = 8
 // "all X are", "no X is", "some X were": syllogism-style quantified statements.
 const QUANTIFIERS = new Set(["all", "no", "some", "every", "none", "each"].map(fnvString))
 const COPULAS = new Set(["are", "is", "were", "was", "have", "has", "can"].map(fnvString))
@@ -96,6 +104,8 @@ export const extractFeatures = (rawText: string, out: Features): Features => {
   let prevBits = 0
   let lastQuantifier = -100
   let quantified = 0
+  let lastQuantQ = -100
+  let hypothetical = 0
   for (let t = 0; t < toks.n; t++) {
     const h = toks.hash[t] ?? 0
     // Lexicon: single token, then 2- and 3-token phrases starting here.
@@ -109,10 +119,12 @@ export const extractFeatures = (rawText: string, out: Features): Features => {
       for (let c = 0; c < N_LEX; c++) if ((bits & (LEX_BITS[c] ?? 0)) !== 0) lexCounts[c] = (lexCounts[c] ?? 0) + 1
       if ((bits & LEX.codeArtifact) !== 0 && t - lastReqVerb <= REQUEST_WINDOW) writeCode++
       if ((bits & LEX.reqVerb) !== 0) lastReqVerb = t
+      if ((bits & LEX.quantQ) !== 0) lastQuantQ = t
       // "… in python", "… using pandas", "with docker"
       if ((bits & CODE_TARGET) !== 0 && (prevBits & LEX.prep) !== 0) codeQuestion++
     }
     prevBits = bits
+    if (MODALS.has(h) && t - lastQuantQ <= HYPOTHETICAL_WINDOW) hypothetical++
     if (QUANTIFIERS.has(h)) lastQuantifier = t
     else if (t - lastQuantifier <= 3 && t - lastQuantifier >= 2 && COPULAS.has(h)) quantified++
     // Lone punctuation unigrams like "." or "," say little; keep them only inside bigrams.
@@ -139,5 +151,8 @@ export const extractFeatures = (rawText: string, out: Features): Features => {
   // "how do I …" about a named language or tool: a how-to in a specific technology is coding, not a concept question.
   const tech = (lexCounts[LANG_INDEX] ?? 0) + (lexCounts[TOOL_INDEX] ?? 0)
   out.dense[N_STRUCT + N_LEX + 3] = (lexCounts[HOWTO_INDEX] ?? 0) > 0 && tech > 0 ? 1 : 0
+  out.dense[N_STRUCT + N_LEX + 4] = hypothetical > 0 ? 1 : 0
+  // "should we … $3,500/month … 4 months": weighing options is reasoning only when there are numbers to weigh.
+  out.dense[N_STRUCT + N_LEX + 5] = (lexCounts[DECISION_INDEX] ?? 0) > 0 ? (out.dense[NUMBERS_3_INDEX] ?? 0) : 0
   return out
 }

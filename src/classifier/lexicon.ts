@@ -33,7 +33,10 @@ export const LEX = {
   reqVerb: 1 << 18,
   codeArtifact: 1 << 19,
   prep: 1 << 20,
-  howTo: 1 << 21
+  howTo: 1 << 21,
+  estimate: 1 << 22,
+  puzzle: 1 << 23,
+  decision: 1 << 24
 } as const
 export type LexClass = keyof typeof LEX
 export const LEX_CLASSES = Object.keys(LEX) as ReadonlyArray<LexClass>
@@ -177,7 +180,26 @@ const ENTRIES: Record<LexClass, ReadonlyArray<string>> = {
     library, package, workflow, pipeline, hook, middleware, server, database, table, landing page, game, parser`),
   prep: words(`in, using, with, via, for`),
   howTo: words(`how do i, how to, how can i, how would i, how should i, how do you, best way to, is there a way,
-    what's the best way, how do we, how can we, i need to, i want to, trying to, i'm trying, im trying, help me`)
+    what's the best way, how do we, how can we, i need to, i want to, trying to, i'm trying, im trying, help me`),
+  // Fermi questions: the quantity is not looked up but built from assumptions.
+  estimate: words(`estimate, estimates, estimation, estimating, estimated, roughly, ballpark, ball park, of the envelope,
+    order of magnitude, order-of-magnitude, fermi, guesstimate, rough estimate, rough guess, rough numbers, approximately,
+    approx, give or take, first principles, assumptions, make assumptions, state your assumptions, market size,
+    size the market, market sizing, bottom-up, top-down, in the world, on earth, worldwide, every person, everyone on,
+    in a lifetime, in their lifetime, per capita, would fit, fit inside, fit in, would it take, would you need,
+    would we need, would it cost, would it be, how much would, how many would, could you make, enough to`),
+  // Puzzles told in prose rather than in benchmark format.
+  puzzle: words(`riddle, riddles, puzzle, puzzles, brain teaser, brainteaser, teaser, trick question, lateral thinking,
+    always lies, always tells, tells the truth, truth-teller, knight, knights, knave, knaves, liar, lying, weighing,
+    weighings, balance scale, hourglass, jug, jugs, river, boat, cross the, crossing, what comes next, next number,
+    next letter, next in the, the pattern, guarantee, fewest, minimum number, is that possible, is this possible,
+    who is lying, who did it, who owns, which box, in the dark, prisoners, hats, coins, coin, handshakes, ages, older than,
+    younger than, twice as old, as old as, in that order, exactly one, only one of`),
+  // Choices to be weighed; with several numbers they make a quantitative trade-off.
+  decision: words(`should i, should we, is it worth, worth it, is it better, better to, which is cheaper, which is better,
+    cheaper, more expensive, which option, which plan, or should, pay off, payback, break even, break-even, comes out ahead,
+    over the long run, over 3 years, over 5 years, over 10 years, trade-off, trade-offs, tradeoff, tradeoffs, versus, vs,
+    compare, cheapest, maximise, maximize, minimise, minimize, optimal, do we need, do i need, enough`)
 }
 
 /** Map from single-token hash or phrase hash to the OR of class bits. */

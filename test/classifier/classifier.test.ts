@@ -34,7 +34,31 @@ const CASES: Record<"simple" | "coding" | "reasoning", ReadonlyArray<string>> = 
   ]
 }
 
+// The costly boundary: hard questions that do not look like benchmarks, and easy ones that merely
+// mention numbers or ask "why". Also written for these tests (not in dev or the training files).
+const BOUNDARY: Record<"simple" | "reasoning", ReadonlyArray<string>> = {
+  reasoning: [
+    "roughly how many window cleaners work in Paris? walk me through the estimate",
+    "How many basketballs would it take to fill a hot air balloon?",
+    "Three sisters: the eldest always lies, the youngest always tells the truth, the middle one answers at random. With two yes/no questions, how do I find the youngest?",
+    "We can rent a GPU at $2.10/hour or buy one for $9,000 that lasts 3 years with $40/month of power. We need it about 10 hours a day. Which is cheaper?"
+  ],
+  simple: [
+    "how many moons does saturn have?",
+    "why do dogs wag their tails",
+    "just finished a 5k in 31 minutes, feeling great!",
+    "Write a strategy memo on how our bookshop can compete with online retailers."
+  ]
+}
+
 describe("classifyText", () => {
+  for (const [label, texts] of Object.entries(BOUNDARY))
+    for (const text of texts)
+      it(`boundary ${label}: ${text.slice(0, 60)}`, () => {
+        const d = classifyText(text)
+        expect(d.category, JSON.stringify(d)).toBe(label)
+      })
+
   for (const [label, texts] of Object.entries(CASES))
     for (const text of texts)
       it(`${label}: ${text.slice(0, 60)}`, () => {
