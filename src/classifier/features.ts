@@ -10,14 +10,15 @@
 import { combine, finalize, fnvString } from "./hash.js"
 import { LEX, LEX_CLASSES, LEXICON, PHRASE_STARTS } from "./lexicon.js"
 import { N_STRUCT, STRUCT_NAMES, structuralFeatures } from "./structure.js"
-import { makeTokens, PUNCT, tokenize, type Tokens } from "./tokenize.js"
+import { makeTokens, PUNCT, tokenize, WORD, type Tokens } from "./tokenize.js"
 
 export const HASH_BITS = 15
 export const HASH_SIZE = 1 << HASH_BITS
 export const N_LEX = LEX_CLASSES.length
 /** Features computed from token proximity (see extractFeatures). */
 const PROXIMITY_NAMES = [
-  "write-code-request", "code-question", "quantified-statement", "howto-tech", "hypothetical-quantity", "decision-with-numbers"
+  "write-code-request", "code-question", "quantified-statement", "howto-tech", "hypothetical-quantity", "decision-with-numbers",
+  "boolean-expression"
 ] as const
 const N_PROX = PROXIMITY_NAMES.length
 export const HASH_OFFSET = N_STRUCT + N_LEX + N_PROX
@@ -78,6 +79,9 @@ const NUMBERS_3_INDEX = STRUCT_NAMES.indexOf("numbers-3+")
 const MODALS = new Set(["would", "could", "might"].map(fnvString))
 /** A quantity question ("how many") followed within this many tokens by a modal. */
 const HYPOTHETICAL_WINDOW = 8
+// "not (True and False) or True": a text made mostly of truth values and connectives is a boolean expression to evaluate.
+const TRUTH_VALUES = new Set(["true", "false"].map(fnvString))
+const CONNECTIVES = new Set(["and", "or", "not", "xor", "implies"].map(fnvString))
 // "all X are", "no X is", "some X were": syllogism-style quantified statements.
 const QUANTIFIERS = new Set(["all", "no", "some", "every", "none", "each"].map(fnvString))
 const COPULAS = new Set(["are", "is", "were", "was", "have", "has", "can"].map(fnvString))
@@ -106,6 +110,9 @@ export const extractFeatures = (rawText: string, out: Features): Features => {
   let quantified = 0
   let lastQuantQ = -100
   let hypothetical = 0
+  let words = 0
+  let truthValues = 0
+  let connectives = 0
   for (let t = 0; t < toks.n; t++) {
     const h = toks.hash[t] ?? 0
     // Lexicon: single token, then 2- and 3-token phrases starting here.
@@ -125,6 +132,11 @@ export const extractFeatures = (rawText: string, out: Features): Features => {
     }
     prevBits = bits
     if (MODALS.has(h) && t - lastQuantQ <= HYPOTHETICAL_WINDOW) hypothetical++
+    if (toks.kind[t] === WORD) {
+      words++
+      if (TRUTH_VALUES.has(h)) truthValues++
+      else if (CONNECTIVES.has(h)) connectives++
+    }
     if (QUANTIFIERS.has(h)) lastQuantifier = t
     else if (t - lastQuantifier <= 3 && t - lastQuantifier >= 2 && COPULAS.has(h)) quantified++
     // Lone punctuation unigrams like "." or "," say little; keep them only inside bigrams.
@@ -154,5 +166,6 @@ export const extractFeatures = (rawText: string, out: Features): Features => {
   out.dense[N_STRUCT + N_LEX + 4] = hypothetical > 0 ? 1 : 0
   // "should we … $3,500/month … 4 months": weighing options is reasoning only when there are numbers to weigh.
   out.dense[N_STRUCT + N_LEX + 5] = (lexCounts[DECISION_INDEX] ?? 0) > 0 ? (out.dense[NUMBERS_3_INDEX] ?? 0) : 0
+  out.dense[N_STRUCT + N_LEX + 6] = truthValues >= 2 && truthValues + connectives >= 0.6 * words ? 1 : 0
   return out
 }
