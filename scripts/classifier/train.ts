@@ -16,7 +16,7 @@ import { DEFAULT_OPTIONS, featurize, predict, train } from "./trainer.js"
 const args = process.argv.slice(2)
 const outIdx = args.indexOf("--out")
 const out = outIdx >= 0 ? (args[outIdx + 1] ?? "") : resolve(dirname(fileURLToPath(import.meta.url)), "../../src/classifier/weights.ts")
-const path = args.find((a, i) => !a.startsWith("--") && i !== outIdx + 1) ?? DEFAULT_DATA
+const path = args.find((a, i) => !a.startsWith("--") && (outIdx < 0 || i !== outIdx + 1)) ?? DEFAULT_DATA
 
 const rows = [...loadJsonl(path), ...loadTrainingOnly()]
 const examples = featurize(rows)

@@ -72,6 +72,8 @@ export const RE = {
 }
 
 const MATH_SYMBOLS = "²³√π∑∫≤≥≠±×÷∞"
+/** Letters that after a number are usually a unit or size (5k, 10m, 4g, 30s, 1080p, 3d, 2h, 5l), not a variable. */
+const UNIT_SUFFIX = new Set([..."kmgsphdl"].map((c) => c.charCodeAt(0)))
 const isDigit = (c: number): boolean => c >= 48 && c <= 57
 const isWord = (c: number): boolean => isAlnum(c) || c === 95
 const isLower = (c: number): boolean => c >= 97 && c <= 122
@@ -137,7 +139,9 @@ export const structuralFeatures = (text: string, out: Float64Array): void => {
       if (isDigit(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(i - 2))) percent++
     } else if (isDigit(c)) {
       digits++
-      if (isLower(text.charCodeAt(i + 1)) && !isAlnum(text.charCodeAt(i + 2)) && !isAlnum(text.charCodeAt(i - 1))) algebra++ // 3x, 2y
+      const next = text.charCodeAt(i + 1)
+      // 3x, 2y — but not 5k, 10m, 4g, 30s, 1080p, 3d: a unit or size suffix is not a variable.
+      if (isLower(next) && !UNIT_SUFFIX.has(next) && !isAlnum(text.charCodeAt(i + 2)) && !isAlnum(text.charCodeAt(i - 1))) algebra++
     } else if (c > 127 && MATH_SYMBOLS.includes(text[i] ?? "")) mathSymbols++
     const ws = c === 32 || c === 10 || c === 9 || c === 13
     if (!ws && !inWord) {
