@@ -146,7 +146,8 @@ const ENTRIES: Record<LexClass, ReadonlyArray<string>> = {
   chat: words(`hi, hello, hey, hiya, howdy, thanks, thank you, thx, ty, lol, haha, how are you, good morning,
     good night, good evening, bye, goodbye, cool, ok, okay, yes, yeah, yep, sure, great, nice, awesome, sorry,
     please, who are you, what's up, whats up, nice to meet you, are you a bot, your name, you're, i feel, i'm sad,
-    i'm bored, tell me a joke, fun fact, favorite, favourite`),
+    i'm bored, tell me a joke, fun fact, favorite, favourite, feeling, feel, so happy, proud, excited, tired, stoked,
+    yay, woohoo, omg, wow, guess what, just finished, just did, just ran, today i`),
   conceptQ: words(`what is, what are, what was, who is, who was, who were, when did, when was, where is, where
     are, why do, why does, why is, why are, how does, how do, how did, explain, tell me about, difference between,
     vs, versus, history of, meaning, definition, recommend, recommendations, suggest, suggestions, best, tips,

@@ -18,7 +18,7 @@ export const STRUCT_NAMES = [
   "file-path", "url", "html-tag",
   "math-latex", "math-expression", "algebra", "numbers", "numbers-3+", "money", "percent", "units",
   "multiple-choice", "conditionals", "numeric-date",
-  "question-mark", "wh-start", "imperative-writing", "act-as", "non-ascii", "bullet-lines"
+  "question-mark", "exclamation", "wh-start", "imperative-writing", "act-as", "non-ascii", "bullet-lines"
 ] as const
 export type StructName = (typeof STRUCT_NAMES)[number]
 export const N_STRUCT = STRUCT_NAMES.length
@@ -117,6 +117,7 @@ export const structuralFeatures = (text: string, out: Float64Array): void => {
   let calls = 0
   let algebra = 0
   let percent = 0
+  let exclamations = 0
   let mathSymbols = 0
   let digits = 0
   let inWord = false
@@ -135,6 +136,10 @@ export const structuralFeatures = (text: string, out: Float64Array): void => {
       const n1 = text.charCodeAt(i + 1) === 32 ? i + 2 : i + 1
       if (isLower(text.charCodeAt(p1)) && !isAlnum(text.charCodeAt(p1 - 1)) && (isDigit(text.charCodeAt(n1)) || text.charCodeAt(n1) === 45))
         algebra++
+    } else if (c === 33) {
+      // "great!", "wow!!": an exclamation after a word, not code's `!=` or `!flag`.
+      const p = text.charCodeAt(i - 1)
+      if ((isAlnum(p) || p === 33 || p > 127) && text.charCodeAt(i + 1) !== 61) exclamations++
     } else if (c === 37) {
       if (isDigit(text.charCodeAt(i - 1)) || isDigit(text.charCodeAt(i - 2))) percent++
     } else if (isDigit(c)) {
@@ -224,6 +229,7 @@ export const structuralFeatures = (text: string, out: Float64Array): void => {
     sat(occurrences(text, " if ") + occurrences(text, "If "), 1),
     sat(digits > 5 ? count(RE.numericDate, text) : 0, 1),
     endsWithQuestion(text) ? 1 : 0,
+    sat(exclamations, 1),
     RE.whStart.test(head) ? 1 : 0,
     RE.imperativeWriting.test(head) ? 1 : 0,
     RE.actAs.test(head) ? 1 : 0,
