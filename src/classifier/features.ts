@@ -75,16 +75,30 @@ const TOOL_INDEX = LEX_CLASSES.indexOf("tool")
 const HOWTO_INDEX = LEX_CLASSES.indexOf("howTo")
 const DECISION_INDEX = LEX_CLASSES.indexOf("decision")
 const NUMBERS_3_INDEX = STRUCT_NAMES.indexOf("numbers-3+")
-// "how many golf balls would fit", "how long could …": a quantity question about a hypothetical, i.e. a Fermi estimate.
-const MODALS = new Set(["would", "could", "might"].map(fnvString))
+/**
+ * Function words behind the proximity features, one map lookup per token:
+ *  - a quantity question followed by a modal ("how many golf balls would fit") asks about a
+ *    hypothetical, i.e. for a Fermi estimate;
+ *  - a text made mostly of truth values and connectives ("not (True and False) or True") is a
+ *    boolean expression to evaluate;
+ *  - "all X are", "no X is", "some X were" are syllogism-style quantified statements.
+ */
+const MODAL = 1
+const TRUTH_VALUE = 2
+const CONNECTIVE = 4
+const QUANTIFIER = 8
+const COPULA = 16
+const FUNCTION_WORDS = new Map<number, number>()
+const tag = (flag: number, words: ReadonlyArray<string>): void => {
+  for (const w of words) FUNCTION_WORDS.set(fnvString(w), (FUNCTION_WORDS.get(fnvString(w)) ?? 0) | flag)
+}
+tag(MODAL, ["would", "could", "might"])
+tag(TRUTH_VALUE, ["true", "false"])
+tag(CONNECTIVE, ["and", "or", "not", "xor", "implies"])
+tag(QUANTIFIER, ["all", "no", "some", "every", "none", "each"])
+tag(COPULA, ["are", "is", "were", "was", "have", "has", "can"])
 /** A quantity question ("how many") followed within this many tokens by a modal. */
 const HYPOTHETICAL_WINDOW = 8
-// "not (True and False) or True": a text made mostly of truth values and connectives is a boolean expression to evaluate.
-const TRUTH_VALUES = new Set(["true", "false"].map(fnvString))
-const CONNECTIVES = new Set(["and", "or", "not", "xor", "implies"].map(fnvString))
-// "all X are", "no X is", "some X were": syllogism-style quantified statements.
-const QUANTIFIERS = new Set(["all", "no", "some", "every", "none", "each"].map(fnvString))
-const COPULAS = new Set(["are", "is", "were", "was", "have", "has", "can"].map(fnvString))
 const LEX_COUNTS = new Float64Array(N_LEX)
 /** Single punctuation chars informative enough to keep as unigrams: { } $ = ; \ */
 const KEEP_PUNCT = new Set([123, 125, 36, 61, 59, 92])
@@ -131,14 +145,15 @@ export const extractFeatures = (rawText: string, out: Features): Features => {
       if ((bits & CODE_TARGET) !== 0 && (prevBits & LEX.prep) !== 0) codeQuestion++
     }
     prevBits = bits
-    if (MODALS.has(h) && t - lastQuantQ <= HYPOTHETICAL_WINDOW) hypothetical++
-    if (toks.kind[t] === WORD) {
-      words++
-      if (TRUTH_VALUES.has(h)) truthValues++
-      else if (CONNECTIVES.has(h)) connectives++
+    if (toks.kind[t] === WORD) words++
+    const fw = FUNCTION_WORDS.get(h) ?? 0
+    if (fw !== 0) {
+      if ((fw & MODAL) !== 0 && t - lastQuantQ <= HYPOTHETICAL_WINDOW) hypothetical++
+      if ((fw & TRUTH_VALUE) !== 0) truthValues++
+      else if ((fw & CONNECTIVE) !== 0) connectives++
+      if ((fw & QUANTIFIER) !== 0) lastQuantifier = t
+      else if (t - lastQuantifier <= 3 && t - lastQuantifier >= 2 && (fw & COPULA) !== 0) quantified++
     }
-    if (QUANTIFIERS.has(h)) lastQuantifier = t
-    else if (t - lastQuantifier <= 3 && t - lastQuantifier >= 2 && COPULAS.has(h)) quantified++
     // Lone punctuation unigrams like "." or "," say little; keep them only inside bigrams.
     const isPunct = toks.kind[t] === PUNCT
     if (!isPunct || (toks.end[t] ?? 0) - (toks.start[t] ?? 0) > 1 || KEEP_PUNCT.has(lower.charCodeAt(toks.start[t] ?? 0))) {
