@@ -8,6 +8,7 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { isRecord } from "../../src/providers/common/openaiContent.js"
+import type { PromptCache } from "./promptCache.js"
 
 export type GeminiPart = Record<string, unknown>
 
@@ -196,7 +197,19 @@ export const responseEvents = (reply: Extract<GeminiReply, { type: "response" }>
   return events
 }
 
-export const startGeminiUpstream = async (): Promise<GeminiUpstream> => {
+/** Gemini's implicit cache: a prompt repeating an earlier one's leading contents reports them as `cachedContentTokenCount`. */
+const cachedUsage = (cache: PromptCache, model: string, request: Record<string, unknown>) => {
+  const units = [
+    ...(request["tools"] === undefined ? [] : [request["tools"]]),
+    ...(request["systemInstruction"] === undefined ? [] : [request["systemInstruction"]]),
+    ...(Array.isArray(request["contents"]) ? request["contents"] : [])
+  ]
+  const { cached, prompt } = cache.use(model, units)
+  return { promptTokenCount: prompt, candidatesTokenCount: 5, totalTokenCount: prompt + 5, ...(cached > 0 ? { cachedContentTokenCount: cached } : {}) }
+}
+
+/** `cache`: report usage from a simulated implicit cache for replies that set no usage of their own. */
+export const startGeminiUpstream = async (options: { readonly cache?: PromptCache } = {}): Promise<GeminiUpstream> => {
   const requests: Array<GeminiRequest> = []
   let queue: Array<GeminiReply> = [{ type: "response", candidates: [{ parts: [{ text: "Hello from Gemini" }], finishReason: "STOP" }] }]
   const server = createServer((req, res) => {
@@ -220,7 +233,10 @@ export const startGeminiUpstream = async (): Promise<GeminiUpstream> => {
         : validateGemini(model, req.headers, body)
       requests.push({ headers: req.headers, path: req.url ?? "", model, stream, body: isRecord(body) ? body : {}, rejected: invalid?.message })
       if (invalid !== undefined) return send(res, invalid.status, geminiError(invalid.status, invalid.statusText, invalid.message))
-      const reply = (queue.length > 1 ? queue.shift() : queue[0]) as GeminiReply
+      const queued = (queue.length > 1 ? queue.shift() : queue[0]) as GeminiReply
+      const reply: GeminiReply = queued.type === "response" && queued.usageMetadata === undefined && options.cache !== undefined
+        ? { ...queued, usageMetadata: cachedUsage(options.cache, model, body as Record<string, unknown>) }
+        : queued
       if (reply.type === "error") return send(res, reply.status, geminiError(reply.status, reply.statusText, reply.message, reply.details), reply.headers)
       const events = reply.type === "events" ? reply.events : stream ? responseEvents(reply, model) : undefined
       if (events === undefined && reply.type === "response") {
