@@ -5,7 +5,7 @@
  */
 import type { Readable } from "node:stream"
 import { generatorReadable } from "../routing/stream/generatorReadable.js"
-import { type AnswerEvent, answerEvents } from "./answer.js"
+import { type AnswerEvent, answerEvents, type AnswerUsage, type FinishReason } from "./answer.js"
 
 export interface StreamEncoder {
   /** The SSE text one answer event becomes ("" for none). */
@@ -34,3 +34,17 @@ export const encodeStream = (source: Readable, encoder: StreamEncoder): Readable
 
 /** `event: <name>` + `data: <json>`, the framing Anthropic and the Responses API both use. */
 export const namedEvent = (name: string, data: unknown): string => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`
+
+/** What a stream reports before its end (finish reason, usage) and encoders send only at `Done`. */
+export class AnswerTally {
+  reason: FinishReason = "stop"
+  usage: AnswerUsage | undefined = undefined
+
+  /** Notes a finish reason or usage event; true when it was one (nothing to send for it now). */
+  note(event: AnswerEvent): event is Extract<AnswerEvent, { readonly _tag: "Finish" | "Usage" }> {
+    if (event._tag === "Finish") this.reason = event.reason
+    else if (event._tag === "Usage") this.usage = event.usage
+    else return false
+    return true
+  }
+}

@@ -90,6 +90,7 @@ describe("a stream that breaks after the first byte ends with the API's error ev
     const failed = await openaiClient(router.baseUrl).responses.stream({ model: "a:m", input: "hi" }).finalResponse()
     expect(failed.status).toBe("failed")
     expect(failed.error).toMatchObject({ code: "stream_broken", message: expect.stringContaining("broke off") })
+    expect(failed.output).toMatchObject([{ type: "message", status: "incomplete", content: [{ type: "output_text", text: "partial " }] }])
   })
 })
 
@@ -194,6 +195,23 @@ describe("bad input gets each API's error shape and status", () => {
     const form = await rawRequest(`${url}/messages`, { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" })
     expect(form.status).toBe(415)
     expect(anthropicError(form.json).type).toBe("error")
+    expect(upstream.received).toHaveLength(0)
+  })
+
+  it("/v1/messages/count_tokens answers an estimate, and says so", async () => {
+    const { upstream, url } = await setup()
+    const body = { model: "llmrouter/auto", system: "You are terse.", messages: [{ role: "user", content: "x".repeat(400) }] }
+    const response = await postJson(`${url}/messages/count_tokens`, body)
+    expect(response.status).toBe(200)
+    expect(response.headers["x-llmrouter-token-count"]).toBe("estimate")
+    const { input_tokens: tokens } = response.json as { input_tokens: number }
+    expect(tokens).toBeGreaterThan(100)
+    expect(tokens).toBeLessThan(130)
+    const sdk = await anthropicClient(url).messages.countTokens(body as Anthropic.MessageCountTokensParams)
+    expect(sdk.input_tokens).toBe(tokens)
+    const bad = await postJson(`${url}/messages/count_tokens`, { model: "m" })
+    expect(bad.status).toBe(400)
+    expect(anthropicError(bad.json).error.message).toMatch(/messages/)
     expect(upstream.received).toHaveLength(0)
   })
 

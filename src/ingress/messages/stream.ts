@@ -4,8 +4,8 @@
  * `content_block_stop`, then `message_delta` (stop reason, usage) and `message_stop`; `ping` while
  * waiting; a failure as an `error` event (the SDKs throw on it), never a clean end.
  */
-import type { AnswerEvent, AnswerUsage, FinishReason } from "../answer.js"
-import { namedEvent, type StreamEncoder } from "../encodeStream.js"
+import type { AnswerEvent } from "../answer.js"
+import { AnswerTally, namedEvent, type StreamEncoder } from "../encodeStream.js"
 import { messageId, messagesUsage, stopReason, toolUseId } from "./response.js"
 import { anthropicErrorType } from "./errors.js"
 
@@ -16,13 +16,13 @@ export class MessagesStreamEncoder implements StreamEncoder {
   private ended = false
   private block: OpenBlock | undefined = undefined
   private index = -1
-  private reason: FinishReason = "stop"
-  private usage: AnswerUsage | undefined = undefined
+  private readonly tally = new AnswerTally()
 
   constructor(private readonly requestedModel: string) {}
 
   push(event: AnswerEvent): string {
-    if (this.ended) return ""
+    // Finish reason and usage are sent at the end.
+    if (this.ended || this.tally.note(event)) return ""
     switch (event._tag) {
       case "KeepAlive":
         return namedEvent("ping", { type: "ping" })
@@ -42,23 +42,17 @@ export class MessagesStreamEncoder implements StreamEncoder {
         return event.arguments === "" ? out : out + this.delta({ type: "input_json_delta", partial_json: event.arguments })
       }
       case "Reasoning":
-        return ""
-      case "Finish":
-        this.reason = event.reason
-        return ""
-      case "Usage":
-        this.usage = event.usage
-        return ""
+        return "" // no place for it in this answer (yet)
       case "Error":
         this.ended = true
         return namedEvent("error", { type: "error", error: { type: anthropicErrorType(500, event.code), message: event.message } })
       case "Done": {
         this.ended = true
-        const usage = messagesUsage(this.usage)
+        const usage = messagesUsage(this.tally.usage)
         return this.start("", "") + this.close() +
           namedEvent("message_delta", {
             type: "message_delta",
-            delta: { stop_reason: stopReason(this.reason), stop_sequence: null },
+            delta: { stop_reason: stopReason(this.tally.reason), stop_sequence: null },
             usage
           }) +
           namedEvent("message_stop", { type: "message_stop" })

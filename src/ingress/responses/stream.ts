@@ -5,8 +5,8 @@
  * `response.completed` (or `response.incomplete`); a failure as `response.failed`. Every event
  * carries `sequence_number`; item events their `output_index` and `item_id`.
  */
-import type { AnswerEvent, AnswerToolCall, AnswerUsage, FinishReason } from "../answer.js"
-import { namedEvent, type StreamEncoder } from "../encodeStream.js"
+import type { AnswerEvent, AnswerToolCall } from "../answer.js"
+import { AnswerTally, namedEvent, type StreamEncoder } from "../encodeStream.js"
 import {
   assistantTurn,
   functionCallItem,
@@ -31,8 +31,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   private readonly output: Array<unknown> = []
   private text = ""
   private readonly calls: Array<AnswerToolCall> = []
-  private reason: FinishReason = "stop"
-  private usage: AnswerUsage | undefined = undefined
+  private readonly tally = new AnswerTally()
 
   constructor(
     private readonly context: ResponseContext,
@@ -41,7 +40,8 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   ) {}
 
   push(event: AnswerEvent): string {
-    if (this.ended) return ""
+    // Finish reason and usage are sent at the end.
+    if (this.ended || this.tally.note(event)) return ""
     switch (event._tag) {
       case "KeepAlive":
         return this.start() + ": keep-alive\n\n"
@@ -88,21 +88,15 @@ export class ResponsesStreamEncoder implements StreamEncoder {
         return out + this.emit("response.function_call_arguments.delta", { item_id: item.id, output_index: item.outputIndex, delta: event.arguments })
       }
       case "Reasoning":
-        return ""
-      case "Finish":
-        this.reason = event.reason
-        return ""
-      case "Usage":
-        this.usage = event.usage
-        return ""
+        return "" // no place for it in this answer (yet)
       case "Error":
         return this.fail(event.code ?? "server_error", event.message)
       case "Done": {
         const out = this.start() + this.close()
         this.ended = true
         this.onComplete(assistantTurn(this.text, this.calls))
-        const status = statusOf(this.reason)
-        const response = responseObject(this.context, { status, model: this.model, output: this.output, usage: this.usage })
+        const status = statusOf(this.tally.reason)
+        const response = responseObject(this.context, { status, model: this.model, output: this.output, usage: this.tally.usage })
         return out + this.emit(status === "incomplete" ? "response.incomplete" : "response.completed", { response })
       }
     }
@@ -115,6 +109,10 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   private fail(code: string, message: string): string {
     const out = this.start()
     this.ended = true
+    // What was delivered stays in the failed response's output, marked incomplete.
+    const open = this.item
+    if (open?.kind === "message") this.output.push({ ...messageItem(open.id, open.text, "completed"), status: "incomplete" })
+    else if (open?.kind === "call") this.output.push({ ...functionCallItem(open.id, open.call, "completed"), status: "incomplete" })
     const response = responseObject(this.context, { status: "failed", model: this.model, output: this.output, error: { code, message } })
     return out + this.emit("response.failed", { response })
   }
