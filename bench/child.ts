@@ -3,7 +3,7 @@
  * them shares an event loop with the load generator. The protocol over the IPC channel is tiny:
  * the child sends `{ ready: url }` once listening; the parent sends `"stop"`, the child closes and
  * exits 0 (so `--cpu-prof` can write its profile); `"cpu"` asks for the CPU time the child has used
- * so far (µs, user + system), answered as `{ cpu }`. With `BENCH_PROFILE=dir` in its env, a child
+ * so far (µs, user + system) and `"rss"` for its resident set size (bytes), answered as `{ value }`. With `BENCH_PROFILE=dir` in its env, a child
  * starts the V8 CPU profiler on `"profile"` (sent after warm-up, so start-up and JIT are left out)
  * and writes `dir/<name>-<pid>.cpuprofile` on stop. A child also exits when the parent goes away.
  */
@@ -19,21 +19,26 @@ export interface Child {
   readonly pid: number
   /** CPU time used by the child so far, µs (user + system, all its threads). */
   cpu(): Promise<number>
+  /** The child's resident set size now, bytes. */
+  rss(): Promise<number>
   /** Starts the CPU profiler (only when the child was started with `BENCH_PROFILE` in its env). */
   profile(): void
   stop(): Promise<void>
 }
 
-/** Forks `bench/<entry>.ts` with the parent's loader flags (tsx) plus `execArgv`. */
+/** Forks `bench/<entry>.ts` (or a built `.js` / `.mjs` file) with the parent's loader flags (tsx) plus `execArgv`. */
 export const startChild = (
   name: string,
   entry: string,
   options: { readonly env?: Record<string, string>; readonly execArgv?: ReadonlyArray<string> } = {}
 ): Promise<Child> =>
   new Promise((resolve, reject) => {
-    const path = fileURLToPath(new URL(`./${entry}.ts`, import.meta.url))
+    const built = /\.m?js$/.test(entry)
+    const path = built ? Path.resolve(entry) : fileURLToPath(new URL(`./${entry}.ts`, import.meta.url))
+    // A built entry runs as users run it: without the TypeScript loader (which alone costs ~100 MB RSS).
+    const inherited = built ? withoutLoader(process.execArgv) : process.execArgv
     const child: ChildProcess = fork(path, [], {
-      execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
+      execArgv: [...inherited, ...(options.execArgv ?? [])],
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "inherit", "inherit", "ipc"]
     })
@@ -44,19 +49,21 @@ export const startChild = (
       child.off("exit", onExit)
       const url = typeof message === "object" && message !== null && "ready" in message ? String(message.ready) : ""
       if (url === "") return reject(new Error(`${name} sent an unexpected first message`))
-      const waiting: Array<(cpu: number) => void> = []
+      const waiting: Array<(value: number) => void> = []
       child.on("message", (reply: unknown) => {
-        if (typeof reply === "object" && reply !== null && "cpu" in reply) waiting.shift()?.(Number(reply.cpu))
+        if (typeof reply === "object" && reply !== null && "value" in reply) waiting.shift()?.(Number(reply.value))
       })
+      const ask = (question: "cpu" | "rss") =>
+        new Promise<number>((answer) => {
+          waiting.push(answer)
+          child.send(question)
+        })
       resolve({
         name,
         url,
         pid: child.pid ?? 0,
-        cpu: () =>
-          new Promise((answer) => {
-            waiting.push(answer)
-            child.send("cpu")
-          }),
+        cpu: () => ask("cpu"),
+        rss: () => ask("rss"),
         profile: () => child.send("profile"),
         stop: () => {
           if (child.exitCode === null) child.send("stop")
@@ -66,6 +73,9 @@ export const startChild = (
       })
     })
   })
+
+const withoutLoader = (args: ReadonlyArray<string>) =>
+  args.filter((arg, i) => !(arg === "tsx" && args[i - 1] === "--import") && !(arg === "--import" && args[i + 1] === "tsx"))
 
 /** In a child: announce `url`, and run `close` then exit on "stop" or when the parent is gone. */
 export const serveChild = (name: string, url: string, close: () => Promise<void>): void => {
@@ -96,8 +106,9 @@ export const serveChild = (name: string, url: string, close: () => Promise<void>
     if (message === "profile") void startProfile()
     if (message === "cpu") {
       const { user, system } = process.cpuUsage()
-      process.send?.({ cpu: user + system })
+      process.send?.({ value: user + system })
     }
+    if (message === "rss") process.send?.({ value: process.memoryUsage.rss() })
   })
   process.on("disconnect", stop)
   process.send?.({ ready: url })

@@ -1,7 +1,8 @@
 /** Medians across rounds, the goals, and the printed table. */
 import type { Sample } from "./load.js"
 
-export const GOALS = { throughputRatio: 0.5, addedP50Ms: 1 } as const
+/** Issue 14: router ≥ 0.33 of the floor's throughput (stretch 0.5); RSS idle ≤ 100 MB, under load ≤ 200 MB. */
+export const GOALS = { throughputRatio: 0.33, stretchRatio: 0.5, idleRssMb: 100, loadRssMb: 200 } as const
 
 export const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].filter((v) => !Number.isNaN(v)).sort((a, b) => a - b)
@@ -38,7 +39,7 @@ export interface Verdict {
   readonly cpuRatio: number
   readonly errors: number
   readonly ratioMet: boolean
-  readonly addedMet: boolean
+  readonly stretchMet: boolean
   readonly errorsMet: boolean
 }
 
@@ -56,7 +57,7 @@ export const verdict = (floor: ReadonlyArray<Sample>, router: ReadonlyArray<Samp
     cpuRatio,
     errors: allErrors,
     ratioMet: ratio >= GOALS.throughputRatio,
-    addedMet: addedP50 <= GOALS.addedP50Ms,
+    stretchMet: ratio >= GOALS.stretchRatio,
     errorsMet: allErrors === 0
   }
 }
@@ -76,9 +77,22 @@ export const row = (scenario: string, target: string, s: TargetSummary) =>
   `${left(Number.isNaN(s.cpuPerRequest) ? "—" : Math.round(s.cpuPerRequest).toString(), 12)}`
 
 export const verdictLine = (v: Verdict) =>
-  `${pad("", 16)}C/B throughput ${v.ratio.toFixed(2)} (≥ ${GOALS.throughputRatio}: ${met(v.ratioMet)}) · ` +
-  `C−B p50 ${v.addedP50 >= 0 ? "+" : ""}${ms(v.addedP50)} ms (≤ ${GOALS.addedP50Ms} ms: ${met(v.addedMet)}) · ` +
+  `${pad("", 16)}C/B throughput ${v.ratio.toFixed(2)} (≥ ${GOALS.throughputRatio}: ${met(v.ratioMet)}; ` +
+  `stretch ${GOALS.stretchRatio}: ${met(v.stretchMet)}) · C−B p50 ${v.addedP50 >= 0 ? "+" : ""}${ms(v.addedP50)} ms · ` +
   `errors ${v.errors} (0: ${met(v.errorsMet)}) · CPU/req C/B ${v.cpuRatio.toFixed(1)}×`
+
+const pairRatio = (num: ReadonlyArray<Sample>, den: ReadonlyArray<Sample>, field: "rps" | "cpuPerRequest") =>
+  median(num.flatMap((n, i) => {
+    const d = den[i]
+    return d === undefined ? [] : [n[field] / d[field]]
+  }))
+
+/** Where the router's cost sits: the platform's share (P vs B) and ours (C vs P), as in-round ratios. */
+export const ceilingLine = (floor: ReadonlyArray<Sample>, platform: ReadonlyArray<Sample>, router: ReadonlyArray<Sample> | undefined) =>
+  `${pad("", 16)}platform ceiling P/B throughput ${pairRatio(platform, floor, "rps").toFixed(2)}, CPU/req P/B ` +
+  `${pairRatio(platform, floor, "cpuPerRequest").toFixed(1)}×` +
+  (router === undefined ? "" : ` · router vs ceiling C/P throughput ${pairRatio(router, platform, "rps").toFixed(2)}, CPU/req C/P ` +
+    `${pairRatio(router, platform, "cpuPerRequest").toFixed(1)}×`)
 
 export const roundsLine = (floor: ReadonlyArray<Sample>, router: ReadonlyArray<Sample>) =>
   `${pad("", 16)}rounds C/B: ${router.map((c, i) => (c.rps / (floor[i]?.rps ?? NaN)).toFixed(2)).join(" ")}`

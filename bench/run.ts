@@ -1,20 +1,22 @@
 /**
  * `npm run bench`: the stub upstream hit directly (A), through a bare Node pipe proxy (B, the
- * floor) and through the router (C), JSON and streaming, small and OpenClaw-shaped requests, at
- * 50 connections, in interleaved rounds (A, B, C, A, B, C, …); medians across rounds. See
+ * floor), through a bare `@effect/platform-node` proxy (P, the platform ceiling) and through the
+ * router (C), JSON and streaming, small and OpenClaw-shaped requests, at
+ * 50 connections, in interleaved rounds (A, B, P, C, A, B, P, C, …); medians across rounds. See
  * bench/README.md. Knobs (env): BENCH_SECONDS (per round, default 2), BENCH_ROUNDS (4),
  * BENCH_WARMUP (seconds per target per scenario, 1), BENCH_CONNECTIONS (50), BENCH_PROBE (seconds
  * of the 1-connection latency probe per target per round, 0.5; 0 = off), BENCH_SCENARIOS (e.g.
- * "sse-openclaw,json-small"), BENCH_TARGETS (e.g. "C"), BENCH_MODEL ("bench", or "auto" to route
+ * "sse-openclaw,json-small"), BENCH_TARGETS (e.g. "B,C"), BENCH_MODEL ("bench", or "auto" to route
  * through the classifier), BENCH_PROFILE (a directory: the router
- * child is CPU-profiled from the end of the first warm-up to the end; see bench/profile.ts).
+ * child is CPU-profiled from the end of the first warm-up to the end; see bench/profile.ts),
+ * BENCH_ROUTER_ENTRY (a built router child, e.g. bench/router.ts bundled to .mjs: run without tsx).
  */
 import { mkdirSync } from "node:fs"
 import { cpus } from "node:os"
 import { type Child, startChild } from "./child.js"
 import { check, load, type Sample } from "./load.js"
 import { describePayloads, MODEL, type Payload, payloads } from "./payloads.js"
-import { GOALS, header, median, roundsLine, row, summarize, verdict, verdictLine } from "./report.js"
+import { ceilingLine, GOALS, header, median, roundsLine, row, summarize, verdict, verdictLine } from "./report.js"
 
 const num = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback)
@@ -55,37 +57,53 @@ const main = async () => {
   const floor = await startChild("floor", "floor", { env })
   children.push(floor)
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
-  const router = await startChild("router", "router", {
+  const platform = await startChild("platform", "platform", {
+    env: profileDir === undefined ? env : { ...env, BENCH_PROFILE: profileDir }
+  })
+  children.push(platform)
+  const router = await startChild("router", process.env["BENCH_ROUTER_ENTRY"] ?? "router", {
     env: profileDir === undefined ? env : { ...env, BENCH_PROFILE: profileDir }
   })
   children.push(router)
   const targets = [
     { key: "A", label: "A direct", url: stub.url, process: stub },
     { key: "B", label: "B floor proxy", url: floor.url, process: floor },
+    { key: "P", label: "P platform", url: platform.url, process: platform },
     { key: "C", label: "C router", url: router.url, process: router }
   ].filter((t) => targetFilter.length === 0 || targetFilter.includes(t.key))
 
   console.log(`llmrouter bench · node ${process.version} · ${cpus().length} cores · ${connections} connections · ` +
     `${rounds} rounds × ${seconds} s per target, ${warmup} s warm-up · medians across rounds`)
-  console.log(`processes: load generator (this, pid ${process.pid}) · stub ${stub.pid} · floor ${floor.pid} · router ${router.pid}`)
+  console.log(`processes: load generator (this, pid ${process.pid}) · stub ${stub.pid} · floor ${floor.pid} · platform ${platform.pid} · ` +
+    `router ${router.pid}`)
   console.log(`requests: ${describePayloads()} · model "${MODEL}"`)
   if (profileDir !== undefined) console.log(`profiling the router into ${profileDir}`)
   console.log("")
+  const idleRss = new Map(await Promise.all(targets.map(async (t) => [t.key, await t.process.rss()] as const)))
+  const peakRss = new Map(idleRss)
+  const sampleRss = async (target: (typeof targets)[number]) => {
+    const rss = await target.process.rss()
+    peakRss.set(target.key, Math.max(peakRss.get(target.key) ?? 0, rss))
+  }
   console.log(header())
 
-  const verdicts: Array<{ scenario: string; met: boolean }> = []
+  const verdicts: Array<{ scenario: string; met: boolean; stretch: boolean }> = []
   for (const scenario of scenarios) {
     for (const target of targets) {
       const problem = await check(target.url, scenario.payload, scenario.stream)
       if (problem !== undefined) throw new Error(`${scenario.name} via ${target.label}: ${problem}`)
       if (warmup > 0) await load(target.url, scenario.payload, { connections, seconds: warmup })
     }
-    if (profileDir !== undefined) router.profile()
+    if (profileDir !== undefined) {
+      router.profile()
+      platform.profile()
+    }
     const samples = new Map<string, Array<Sample>>(targets.map((t) => [t.key, []]))
     const probes = new Map<string, Array<number>>(targets.map((t) => [t.key, []]))
     for (let round = 0; round < rounds; round++) {
       for (const target of targets) {
         samples.get(target.key)?.push(await load(target.url, scenario.payload, { connections, seconds }, target.process.cpu))
+        await sampleRss(target)
       }
       if (probe > 0) {
         for (const target of targets) {
@@ -99,23 +117,37 @@ const main = async () => {
     }
     const floorSamples = samples.get("B")
     const routerSamples = samples.get("C")
+    const platformSamples = samples.get("P")
     if (floorSamples !== undefined && routerSamples !== undefined) {
       const v = verdict(floorSamples, routerSamples, errors)
       console.log(verdictLine(v))
       console.log(roundsLine(floorSamples, routerSamples))
-      verdicts.push({ scenario: scenario.name, met: v.ratioMet && v.addedMet && v.errorsMet })
+      verdicts.push({ scenario: scenario.name, met: v.ratioMet && v.errorsMet, stretch: v.stretchMet })
     }
+    if (floorSamples !== undefined && platformSamples !== undefined) console.log(ceilingLine(floorSamples, platformSamples, routerSamples))
     if (probe > 0) {
       const p = (key: string) => median(probes.get(key) ?? [])
+      const has = (key: string) => targets.some((t) => t.key === key)
       console.log(`${"".padEnd(16)}1 connection p50: ${targets.map((t) => `${t.key} ${p(t.key).toFixed(3)}`).join(" · ")} ms` +
-        (targets.some((t) => t.key === "B") && targets.some((t) => t.key === "C") ? ` · C−B ${(p("C") - p("B")).toFixed(3)} ms` : ""))
+        (has("B") && has("C") ? ` · added C−B ${(p("C") - p("B")).toFixed(3)} ms` : "") +
+        (has("P") && has("C") ? ` · C−P ${(p("C") - p("P")).toFixed(3)} ms` : ""))
     }
   }
 
   console.log("")
-  console.log(`goals (at ${connections} connections): router ≥ ${GOALS.throughputRatio * 100} % of floor throughput, ` +
-    `added p50 ≤ ${GOALS.addedP50Ms} ms, zero errors`)
-  for (const v of verdicts) console.log(`  ${v.scenario.padEnd(16)}${v.met ? "all met" : "NOT met"}`)
+  const mb = (bytes: number | undefined) => `${((bytes ?? NaN) / 1024 / 1024).toFixed(0)} MB`
+  const endRss = new Map(await Promise.all(targets.map(async (t) => [t.key, await t.process.rss()] as const)))
+  console.log(`RSS (idle at start → peak sampled after each round → after the bench): ` +
+    targets.map((t) => `${t.key} ${mb(idleRss.get(t.key))} → ${mb(peakRss.get(t.key))} → ${mb(endRss.get(t.key))}`).join(" · "))
+  const routerIdle = idleRss.get("C")
+  const routerPeak = peakRss.get("C")
+  if (routerIdle !== undefined && routerPeak !== undefined) {
+    console.log(`router memory: idle ${mb(routerIdle)} (≤ ${GOALS.idleRssMb} MB: ${routerIdle <= GOALS.idleRssMb * 1024 * 1024 ? "met" : "MISSED"}) · ` +
+      `under load ${mb(routerPeak)} (≤ ${GOALS.loadRssMb} MB: ${routerPeak <= GOALS.loadRssMb * 1024 * 1024 ? "met" : "MISSED"})`)
+  }
+  console.log(`goals (at ${connections} connections): router ≥ ${GOALS.throughputRatio} of floor throughput (stretch ${GOALS.stretchRatio}), ` +
+    `zero errors; CPU per request and added p50 at 1 connection reported`)
+  for (const v of verdicts) console.log(`  ${v.scenario.padEnd(16)}${v.met ? "met" : "NOT met"}${v.stretch ? " (stretch met)" : ""}`)
   console.log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`)
 }
 

@@ -1,6 +1,6 @@
 /**
  * Reading and validating `POST /v1/chat/completions`: the body is read once (bounded), parsed
- * once, and validated only as far as routing needs; everything else is passed to the upstream as
+ * once (`jsonBody.ts`: a JSON object, bounded nesting), and validated only as far as routing needs; everything else is passed to the upstream as
  * the client wrote it.
  */
 import { HttpIncomingMessage, type HttpServerRequest } from "@effect/platform"
@@ -9,6 +9,7 @@ import { IncomingMessage } from "node:http"
 import { InvalidRequest, PayloadTooLarge } from "../errors/request.js"
 import type { ChatRequest } from "../providers/Adapter.js"
 import { collect } from "../streams/collect.js"
+import { fieldName, parseJsonObject } from "./jsonBody.js"
 
 const Role = Schema.Literal("system", "developer", "user", "assistant", "tool", "function")
 
@@ -66,42 +67,47 @@ const readBounded = (source: IncomingMessage, limit: number): Effect.Effect<Buff
     Effect.mapError((failure) => (failure._tag === "TooLarge" ? new PayloadTooLarge({ limitBytes: limit }) : unreadable()))
   )
 
-/** The body as a JSON object, and its text. */
-export const parseJsonObject = (
-  bytes: ArrayBuffer | Uint8Array
-): Either.Either<{ readonly body: Record<string, unknown>; readonly raw: string }, InvalidRequest> => {
-  let body: unknown
-  // A view, not a copy: the body can be megabytes.
-  const raw = (Buffer.isBuffer(bytes) ? bytes : bytes instanceof ArrayBuffer ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString("utf8")
-  try {
-    body = JSON.parse(raw)
-  } catch (error) {
-    return Either.left(new InvalidRequest({
-      message: `We could not parse the JSON body of your request: ${(error as Error).message}`,
-      code: "invalid_json"
-    }))
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    return Either.left(new InvalidRequest({ message: "The request body must be a JSON object.", code: "invalid_json" }))
-  }
-  return Either.right({ body: body as Record<string, unknown>, raw })
-}
+/**
+ * The chat request from its bytes. The common case costs one `JSON.parse` and a walk over the
+ * routing fields (model, stream, each message's role and content type) and the containers (nesting
+ * depth, `jsonBody.ts`): `Schema` runs only when that cheap pass finds something odd, to name the
+ * field precisely. The cheap pass accepts nothing the schema refuses (it checks the same, strictly).
+ */
+export const parseChatRequest = (bytes: ArrayBuffer | Uint8Array | string): Effect.Effect<ChatRequest, InvalidRequest> =>
+  Either.match(decodeChatRequest(bytes), { onLeft: Effect.fail, onRight: Effect.succeed })
 
-export const parseChatRequest = (bytes: ArrayBuffer | Uint8Array): Effect.Effect<ChatRequest, InvalidRequest> =>
-  Either.match(Either.flatMap(parseJsonObject(bytes), ({ body, raw }) =>
-    Either.map(Either.mapLeft(decodeChatBody(body), fieldError), (valid) => ({ body, model: valid.model, stream: valid.stream === true, raw }))), {
-    onLeft: Effect.fail,
-    onRight: Effect.succeed
+export const decodeChatRequest = (bytes: ArrayBuffer | Uint8Array | string): Either.Either<ChatRequest, InvalidRequest> =>
+  Either.flatMap(parseJsonObject(bytes), ({ body, raw }) => {
+    if (looksValid(body)) return Either.right({ body, model: body.model as string, stream: body.stream === true, raw })
+    return Either.match(decodeChatBody(body), {
+      onLeft: (error) => Either.left(fieldError(error)),
+      onRight: (valid) => Either.right({ body, model: valid.model, stream: valid.stream === true, raw })
+    })
   })
+
+const ROLES: ReadonlySet<unknown> = new Set(Role.literals)
+const CONTROL = /[\u0000-\u001f\u007f]/
+
+/** The schema's checks, by hand: true only for bodies `ChatBody` accepts. */
+const looksValid = (body: Record<string, unknown>): boolean => {
+  const { model, messages, stream } = body
+  if (typeof model !== "string" || model === "" || CONTROL.test(model)) return false
+  if (stream !== undefined && stream !== null && typeof stream !== "boolean") return false
+  if (!Array.isArray(messages) || messages.length === 0) return false
+  for (const message of messages as ReadonlyArray<unknown>) {
+    if (typeof message !== "object" || message === null || Array.isArray(message)) return false
+    const { role, content } = message as Record<string, unknown>
+    if (!ROLES.has(role)) return false
+    if (content !== undefined && content !== null && typeof content !== "string" && !Array.isArray(content)) return false
+  }
+  return true
+}
 
 /** The first problem, named the way OpenAI names params: `messages[0].role`. */
 export const fieldError = (error: ParseResult.ParseError): InvalidRequest => {
   const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
   const issue = issues[0]
-  const param = (issue?.path ?? []).reduce<string>(
-    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`),
-    ""
-  )
+  const param = fieldName(issue?.path ?? [])
   // A union (e.g. `role`) reports one issue per member: name them all, not just the first.
   const samePath = issues.filter((other) => other.path.join("\u0000") === issue?.path.join("\u0000"))
   const expected = samePath.flatMap((other) => /^Expected (.*), actual (.*)$/s.exec(other.message)?.slice(1) ?? [])

@@ -34,8 +34,11 @@ export interface ChatRequest {
   readonly idempotencyKey?: string
   /** The client's `x-session-id` header: names the conversation (see `conversations/identity.ts`). */
   readonly sessionId?: string
-  /** The body exactly as the client sent it, while `body` is unchanged (lets adapters avoid re-serialising). */
-  readonly raw?: string
+  /**
+   * The body exactly as the client sent it, while `body` is unchanged (lets adapters avoid
+   * re-serialising): its bytes as read (forwarded as-is, no text round trip), or its text.
+   */
+  readonly raw?: Uint8Array | string
   /** Epoch ms after which the request is given up (set by the Router; bounds every upstream timeout). */
   readonly deadline?: number
   /**
@@ -53,10 +56,11 @@ export interface NativeRequest {
   readonly headers: Readonly<Record<string, string>>
 }
 
-export interface UpstreamRequest {
+/** `Body`: JSON text, or (`AnyBody`) the client's own bytes where nothing was translated. */
+export interface UpstreamRequest<Body extends AnyBody = string> {
   readonly url: string
   readonly headers: Readonly<Record<string, string>>
-  readonly body: string
+  readonly body: Body
 }
 
 /** A `GET` that proves a provider reachable and its key accepted. */
@@ -78,10 +82,13 @@ export interface StreamTranslator {
   end(): { readonly output: Buffer | string; readonly complete: boolean }
 }
 
-export interface Adapter {
+export type AnyBody = string | Uint8Array
+
+/** `Body`: what `buildRequest` produces (translating adapters write JSON text; a pass-through sends bytes). */
+export interface Adapter<Body extends AnyBody = AnyBody> {
   readonly kind: ProviderKind
   /** Fails with `InvalidRequest` for what this wire format cannot express (never silently dropped). */
-  readonly buildRequest: (endpoint: ResolvedEndpoint, request: ChatRequest) => Either.Either<UpstreamRequest, InvalidRequest>
+  readonly buildRequest: (endpoint: ResolvedEndpoint, request: ChatRequest) => Either.Either<UpstreamRequest<Body>, InvalidRequest>
   /** A non-2xx answer, its body already read (bounded), as a tagged error. */
   readonly parseError: (
     endpoint: ResolvedEndpoint,

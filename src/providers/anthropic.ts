@@ -37,7 +37,7 @@ const openAiShaped = (body: string): string | undefined => {
   return undefined
 }
 
-export const AnthropicAdapter: Adapter = {
+export const AnthropicAdapter: Adapter<string> = {
   kind: "anthropic",
   buildRequest: (endpoint, request) => {
     if (request.native?.kind === "anthropic") {

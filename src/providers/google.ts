@@ -59,7 +59,7 @@ const googleError = (body: string): GoogleError | undefined => {
   return { message: error["message"], status: typeof error["status"] === "string" ? error["status"] : "UNKNOWN", retryDelayMs }
 }
 
-export const GoogleAdapter: Adapter = {
+export const GoogleAdapter: Adapter<string> = {
   kind: "google",
   buildRequest: (endpoint, request) => {
     const built = catchInvalid(() => geminiBody(endpoint.modelId, normalize(request.body, "google")))

@@ -8,7 +8,7 @@ import type { Readable } from "node:stream"
 import { Agent } from "undici"
 import { Config } from "../Config.js"
 import { ConnectionFailed, Timeout } from "../errors/upstream.js"
-import type { HealthCheckRequest, ResolvedEndpoint, UpstreamRequest } from "../providers/Adapter.js"
+import type { AnyBody, HealthCheckRequest, ResolvedEndpoint, UpstreamRequest } from "../providers/Adapter.js"
 
 export interface UpstreamResponse {
   readonly status: number
@@ -24,7 +24,7 @@ export interface UpstreamClientService {
    */
   readonly send: (
     endpoint: ResolvedEndpoint,
-    request: UpstreamRequest,
+    request: UpstreamRequest<AnyBody>,
     options: { readonly stream: boolean; readonly timeoutMs: number }
   ) => Effect.Effect<UpstreamResponse, ConnectionFailed | Timeout>
   /** A health-check `GET`: status and latency only, body drained, bounded by `connectMs` + `firstTokenMs`. */
