@@ -42,41 +42,51 @@ const converse = async (baseUrl: string, stream: boolean) => {
   return { first, second, stats }
 }
 
-describe("sticky conversations on translated upstreams", () => {
-  for (const stream of [false, true]) {
-    it(`Gemini: the follow-up reads the implicit cache of the model that served the first turn (${stream ? "stream" : "JSON"})`, async () => {
+/** Each upstream kind: a router whose coding chain is `coding` and simple chain another model. */
+const KINDS = [
+  {
+    kind: "Gemini",
+    what: "the implicit cache of the model that served the first turn",
+    coding: "google:gemini-pro",
+    start: async () => {
       const gemini = resources.add(await startGeminiUpstream({ cache: new PromptCache() }))
       gemini.reply({ type: "response", candidates: [{ parts: [{ text: "Sure." }], finishReason: "STOP" }] })
-      const router = resources.add(await startRouter(
+      return startRouter(
         { providers: { google: { apiBase: gemini.url } }, categories: { coding: ["google:gemini-pro"], simple: ["google:gemini-flash"] } },
         { env: { GOOGLE_API_KEY: "test" } }
-      ))
-      const { first, second, stats } = await converse(router.baseUrl, stream)
-      expect(first.model).toBe("google:gemini-pro")
-      expect(second).toMatchObject({ model: "google:gemini-pro", reason: "sticky" })
-      expect(second.usage.prompt_tokens_details?.cached_tokens).toBeGreaterThan(0)
-      expect(stats.cost.byModel.find((m) => m.endpoint === "google:gemini-pro")).toMatchObject({
-        tokensIn: first.usage.prompt_tokens + second.usage.prompt_tokens,
-        cachedTokens: second.usage.prompt_tokens_details?.cached_tokens
-      })
-      expect(gemini.requests.map((r) => r.model)).toEqual(["gemini-pro", "gemini-pro"])
-    })
-
-    it(`Anthropic: the follow-up reads what the first turn's breakpoints wrote (${stream ? "stream" : "JSON"})`, async () => {
+      )
+    }
+  },
+  {
+    kind: "Anthropic",
+    what: "what the first turn's breakpoints wrote",
+    coding: "anthropic:claude-sonnet",
+    start: async () => {
       const anthropic = resources.add(await startAnthropicUpstream({ cache: new PromptCache() }))
       anthropic.reply({ type: "message", message: { content: [{ type: "text", text: "Sure." }] } })
-      const router = resources.add(await startRouter(
+      return startRouter(
         { providers: { anthropic: { apiBase: anthropic.url } }, categories: { coding: ["anthropic:claude-sonnet"], simple: ["anthropic:claude-haiku"] } },
         { env: { ANTHROPIC_API_KEY: "test" } }
-      ))
-      const { first, second, stats } = await converse(router.baseUrl, stream)
-      expect(first.model).toBe("anthropic:claude-sonnet")
-      expect(second).toMatchObject({ model: "anthropic:claude-sonnet", reason: "sticky" })
-      expect(second.usage.prompt_tokens_details?.cached_tokens).toBeGreaterThan(0)
-      expect(stats.cost.byModel.find((m) => m.endpoint === "anthropic:claude-sonnet")).toMatchObject({
-        tokensIn: first.usage.prompt_tokens + second.usage.prompt_tokens,
-        cachedTokens: second.usage.prompt_tokens_details?.cached_tokens
+      )
+    }
+  }
+] as const
+
+describe("sticky conversations on translated upstreams", () => {
+  for (const { coding, kind, start, what } of KINDS) {
+    for (const stream of [false, true]) {
+      it(`${kind}: the follow-up reads ${what} (${stream ? "stream" : "JSON"})`, async () => {
+        const router = resources.add(await start())
+        const { first, second, stats } = await converse(router.baseUrl, stream)
+        expect(first.model).toBe(coding)
+        expect(second).toMatchObject({ model: coding, reason: "sticky" })
+        expect(second.usage.prompt_tokens_details?.cached_tokens).toBeGreaterThan(0)
+        expect(stats.cost.byModel.find((m) => m.endpoint === coding)).toMatchObject({
+          requests: 2,
+          tokensIn: first.usage.prompt_tokens + second.usage.prompt_tokens,
+          cachedTokens: second.usage.prompt_tokens_details?.cached_tokens
+        })
       })
-    })
+    }
   }
 })
