@@ -48,6 +48,22 @@ export const identify = (request: ChatRequest): ConversationIdentity | undefined
   return stablePrefix(body)
 }
 
+/**
+ * System prompts run to tens of kilobytes and a deployment has few of them: the digests of the
+ * last few are kept, since comparing a string costs a fraction of hashing it again.
+ */
+const SYSTEM_DIGESTS = 8
+const systemDigests: Array<{ readonly text: string; readonly digest: string }> = []
+
+const systemDigest = (text: string): string => {
+  const index = systemDigests.findIndex((entry) => entry.text.length === text.length && entry.text === text)
+  const hit = index < 0 ? undefined : systemDigests.splice(index, 1)[0]
+  const found = hit ?? { text, digest: digest(["system", text]) }
+  systemDigests.unshift(found)
+  if (systemDigests.length > SYSTEM_DIGESTS) systemDigests.pop()
+  return found.digest
+}
+
 /** System and developer text, then the first user message that has real text left after cleaning. */
 const stablePrefix = (body: unknown): ConversationIdentity | undefined => {
   const system: Array<string> = []
@@ -57,7 +73,7 @@ const stablePrefix = (body: unknown): ConversationIdentity | undefined => {
     if (role === "system" || role === "developer") system.push(contentText(content))
     else if (role === "user") {
       const text = cleanUserText(contentText(content))
-      if (text !== "") return { key: digest(["prefix", ...system, text]), source: "prefix", explicit: false }
+      if (text !== "") return { key: digest(["prefix", systemDigest(system.join("\u0000")), text]), source: "prefix", explicit: false }
     }
   }
   return undefined
