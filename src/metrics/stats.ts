@@ -49,6 +49,8 @@ export interface ProviderInfo {
   readonly routable: boolean
   readonly reason?: string
   readonly keySource?: string
+  /** A built-in provider that needs no key pays per request (x402) from the router's wallet: ready only with one. */
+  readonly paysFromWallet: boolean
   readonly check: ProviderCheck | null
   readonly endpoints: ReadonlyArray<EndpointInfo>
 }
@@ -156,6 +158,7 @@ export const makeStats = Effect.gen(function*() {
       routable: p.routable,
       ...(p.reason === undefined ? {} : { reason: p.reason }),
       ...(p.keySource === undefined ? {} : { keySource: p.keySource }),
+      paysFromWallet: p.builtin && p.routable && p.keySource === undefined,
       check: snapshot.providers.find((c) => c.provider === p.name) ?? null,
       endpoints: ids.filter((id) => id.startsWith(`${p.name}:`)).map((id): EndpointInfo =>
         byId.get(id) ?? { endpoint: id, state: "unused", consecutiveFailures: 0 }

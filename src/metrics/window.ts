@@ -1,13 +1,15 @@
 /**
  * Time-bucketed counters for windowed figures without per-request allocation: one `Float64Array`
  * holds `slots` buckets of `stepMs` each (a ring: 360 × 10 s = the last hour), every bucket the
- * same row of fields (counts, sums and two latency histograms). A request adds to one row; a
- * window is the sum of the rows it covers. An extra row accumulates everything since start.
+ * same row of fields (counts, sums, maxima and two log-spaced latency histograms, `quantile.ts`).
+ * A request adds to one row; a window is the sum of the rows it covers (the maximum of their
+ * maxima). An extra row accumulates everything since start.
  */
+import { logQuantile, QUANTILE_BUCKETS, quantileBucket } from "./quantile.js"
 
-/** Upper bounds (seconds) of the total-latency histogram; LLM answers take from ms to minutes. */
+/** Upper bounds (seconds) of `/metrics`' total-latency histogram; LLM answers take from ms to minutes. */
 export const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300] as const
-/** Upper bounds (seconds) of the time-to-first-byte histogram. */
+/** Upper bounds (seconds) of `/metrics`' time-to-first-byte histogram. */
 export const TTFB_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60] as const
 
 // Field offsets inside a row.
@@ -23,12 +25,14 @@ export const F = {
   totalMsSum: 8,
   ttfbMsSum: 9,
   ttfbCount: 10,
-  streams: 11
+  streams: 11,
+  totalMsMax: 12,
+  ttfbMsMax: 13
 } as const
-const SCALARS = 12
+const SCALARS = 14
 const TOTAL_HIST = SCALARS
-const TTFB_HIST = TOTAL_HIST + LATENCY_BUCKETS.length + 1
-const WIDTH = TTFB_HIST + TTFB_BUCKETS.length + 1
+const TTFB_HIST = TOTAL_HIST + QUANTILE_BUCKETS
+const WIDTH = TTFB_HIST + QUANTILE_BUCKETS
 
 export interface Observation {
   readonly error: boolean
@@ -51,8 +55,18 @@ export const bucketIndex = (bounds: ReadonlyArray<number>, ms: number): number =
   return i
 }
 
+export interface Latency {
+  readonly avg: number | null
+  readonly p50: number | null
+  readonly p95: number | null
+  readonly max: number | null
+}
+
 export interface WindowFigures {
+  /** The span the figures cover: the window, or the uptime while the router is younger than it. */
   readonly seconds: number
+  /** False while the router is younger than the window: the figures cover only `seconds`. */
+  readonly complete: boolean
   readonly requests: number
   readonly errors: number
   readonly streams: number
@@ -62,11 +76,12 @@ export interface WindowFigures {
   readonly tokensOut: number
   readonly payments: number
   readonly paymentMicroUsd: number
-  /** Requests per second over the window (since start: over the uptime). */
+  /** Requests per second over `seconds`. */
   readonly ratePerSecond: number
   readonly errorRate: number
-  readonly latencyMs: { readonly avg: number | null; readonly p50: number | null; readonly p95: number | null }
-  readonly ttfbMs: { readonly avg: number | null; readonly p50: number | null; readonly p95: number | null }
+  /** Quantiles within ±5 % (`quantile.ts`), never above `max`, the slowest request of the window. */
+  readonly latencyMs: Latency
+  readonly ttfbMs: Latency
 }
 
 export class TimeWindows {
@@ -103,7 +118,10 @@ export class TimeWindows {
       const slot = ((id % this.slots) + this.slots) % this.slots
       if (this.ids[slot] !== id) continue
       const base = slot * WIDTH
-      for (let f = 0; f < WIDTH; f++) sum[f] = (sum[f] as number) + (this.rows[base + f] as number)
+      for (let f = 0; f < WIDTH; f++) {
+        const value = this.rows[base + f] as number
+        sum[f] = f === F.totalMsMax || f === F.ttfbMsMax ? Math.max(sum[f] as number, value) : (sum[f] as number) + value
+      }
     }
     return figures(sum, 0, seconds, rateSeconds)
   }
@@ -163,12 +181,14 @@ const addTo = (row: Float64Array, base: number, o: Observation) => {
   row[base + F.payments] = (row[base + F.payments] as number) + o.payments
   row[base + F.paymentMicroUsd] = (row[base + F.paymentMicroUsd] as number) + o.paymentMicroUsd
   row[base + F.totalMsSum] = (row[base + F.totalMsSum] as number) + o.totalMs
-  const total = base + TOTAL_HIST + bucketIndex(LATENCY_BUCKETS, o.totalMs)
+  row[base + F.totalMsMax] = Math.max(row[base + F.totalMsMax] as number, o.totalMs)
+  const total = base + TOTAL_HIST + quantileBucket(o.totalMs)
   row[total] = (row[total] as number) + 1
   if (o.ttfbMs !== undefined) {
     row[base + F.ttfbMsSum] = (row[base + F.ttfbMsSum] as number) + o.ttfbMs
     row[base + F.ttfbCount] = (row[base + F.ttfbCount] as number) + 1
-    const ttfb = base + TTFB_HIST + bucketIndex(TTFB_BUCKETS, o.ttfbMs)
+    row[base + F.ttfbMsMax] = Math.max(row[base + F.ttfbMsMax] as number, o.ttfbMs)
+    const ttfb = base + TTFB_HIST + quantileBucket(o.ttfbMs)
     row[ttfb] = (row[ttfb] as number) + 1
   }
 }
@@ -178,7 +198,8 @@ const figures = (row: Float64Array, base: number, seconds: number, rateSeconds: 
   const requests = get(F.requests)
   const ttfbCount = get(F.ttfbCount)
   return {
-    seconds: Math.round(seconds),
+    seconds: Math.round(rateSeconds),
+    complete: rateSeconds >= seconds,
     requests,
     errors: get(F.errors),
     streams: get(F.streams),
@@ -192,35 +213,20 @@ const figures = (row: Float64Array, base: number, seconds: number, rateSeconds: 
     errorRate: requests > 0 ? round(get(F.errors) / requests, 4) : 0,
     latencyMs: {
       avg: requests > 0 ? round(get(F.totalMsSum) / requests) : null,
-      p50: quantile(row, base + TOTAL_HIST, LATENCY_BUCKETS, requests, 0.5),
-      p95: quantile(row, base + TOTAL_HIST, LATENCY_BUCKETS, requests, 0.95)
+      p50: roundOrNull(logQuantile(row, base + TOTAL_HIST, requests, 0.5, get(F.totalMsMax))),
+      p95: roundOrNull(logQuantile(row, base + TOTAL_HIST, requests, 0.95, get(F.totalMsMax))),
+      max: requests > 0 ? round(get(F.totalMsMax)) : null
     },
     ttfbMs: {
       avg: ttfbCount > 0 ? round(get(F.ttfbMsSum) / ttfbCount) : null,
-      p50: quantile(row, base + TTFB_HIST, TTFB_BUCKETS, ttfbCount, 0.5),
-      p95: quantile(row, base + TTFB_HIST, TTFB_BUCKETS, ttfbCount, 0.95)
+      p50: roundOrNull(logQuantile(row, base + TTFB_HIST, ttfbCount, 0.5, get(F.ttfbMsMax))),
+      p95: roundOrNull(logQuantile(row, base + TTFB_HIST, ttfbCount, 0.95, get(F.ttfbMsMax))),
+      max: ttfbCount > 0 ? round(get(F.ttfbMsMax)) : null
     }
   }
 }
 
-/** Prometheus-style estimate: linear interpolation inside the bucket that holds the quantile (ms). */
-export const quantile = (row: Float64Array, at: number, bounds: ReadonlyArray<number>, count: number, q: number): number | null => {
-  if (count <= 0) return null
-  const rank = q * count
-  let seen = 0
-  for (let i = 0; i <= bounds.length; i++) {
-    const n = row[at + i] as number
-    if (seen + n >= rank && n > 0) {
-      // Above the last bound there is no upper edge: report the last bound.
-      if (i === bounds.length) return (bounds[bounds.length - 1] as number) * 1000
-      const lower = i === 0 ? 0 : (bounds[i - 1] as number)
-      const upper = bounds[i] as number
-      return round((lower + (upper - lower) * ((rank - seen) / n)) * 1000)
-    }
-    seen += n
-  }
-  return null
-}
+const roundOrNull = (value: number | null) => (value === null ? null : round(value))
 
 export const round = (value: number, digits = 1) => {
   const f = 10 ** digits

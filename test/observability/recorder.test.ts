@@ -63,17 +63,51 @@ describe("windows", () => {
     expect(timeline.requests.reduce((a, b) => a + b, 0)).toBe(3)
   })
 
-  it("quantiles interpolate inside the histogram buckets", () => {
+  it("quantiles are within ±10 % of the exact value on known distributions, and p95 is never above the max", () => {
+    const now = 1_800_000_000_000
+    // seeded LCG: the same "random" latencies every run
+    let seed = 42
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
+    const distributions: Record<string, () => number> = {
+      "all under 50 ms": () => 5 + random() * 40,
+      "uniform 1 ms – 10 s": () => 1 + random() * 9_999,
+      "log-normal around 800 ms": () => Math.exp(Math.log(800) + 0.8 * Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random())),
+      "bimodal 300 ms / 4 s": () => (random() < 0.9 ? 300 : 4_000)
+    }
+    for (const [name, draw] of Object.entries(distributions)) {
+      const recorder = makeRecorder(() => now)
+      const values = Array.from({ length: 2_000 }, () => Math.round(draw() * 10) / 10)
+      for (const v of values) recorder.record(record(now - 1_000 - v, { totalMs: v, ttfbMs: v / 2 }))
+      const sorted = [...values].sort((a, b) => a - b)
+      const exact = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] as number
+      const { latencyMs, ttfbMs } = recorder.snapshot().windows.last5m
+      for (const [q, estimate] of [[0.5, latencyMs.p50], [0.95, latencyMs.p95]] as const) {
+        expect(Math.abs((estimate as number) - exact(q)) / exact(q), `${name} p${q * 100}: ${estimate} vs ${exact(q)}`).toBeLessThanOrEqual(0.1)
+      }
+      expect(Math.abs((ttfbMs.p50 as number) - exact(0.5) / 2) / (exact(0.5) / 2), `${name} ttfb p50`).toBeLessThanOrEqual(0.1)
+      expect(latencyMs.p95 as number).toBeLessThanOrEqual(latencyMs.max as number)
+      expect(latencyMs.max).toBe(sorted.at(-1))
+    }
+  })
+
+  it("p95 of a single fast request is that request, not a bucket's bound", () => {
     const now = 1_800_000_000_000
     const recorder = makeRecorder(() => now)
-    for (let i = 0; i < 100; i++) recorder.record(record(now - 1000, { totalMs: i < 90 ? 300 : 4_000, ttfbMs: 40 }))
+    recorder.record(record(now - 1_000, { totalMs: 12, ttfbMs: 3 }))
+    const { latencyMs } = recorder.snapshot().windows.last5m
+    expect(latencyMs.p95).toBeLessThanOrEqual(12)
+    expect(latencyMs.p50).toBeGreaterThanOrEqual(10.8)
+  })
+
+  it("a window younger than its span says so and covers only the uptime", () => {
+    let now = 1_800_000_000_000
+    const recorder = makeRecorder(() => now)
+    now += 8_000
+    for (let i = 0; i < 11; i++) recorder.record(record(now - 100))
     const { last5m } = recorder.snapshot().windows
-    // 90 in (0.25, 0.5] s, 10 in (2.5, 5] s.
-    expect(last5m.latencyMs.p50).toBeGreaterThan(250)
-    expect(last5m.latencyMs.p50).toBeLessThanOrEqual(500)
-    expect(last5m.latencyMs.p95).toBeGreaterThan(2_500)
-    expect(last5m.latencyMs.p95).toBeLessThanOrEqual(5_000)
-    expect(last5m.ttfbMs.p50).toBeLessThanOrEqual(50)
+    expect(last5m).toMatchObject({ requests: 11, seconds: 8, complete: false })
+    now += 300_000
+    expect(recorder.snapshot().windows.last5m).toMatchObject({ seconds: 300, complete: true })
   })
 
   it("keeps the last 50 decisions, newest first, and resets today's figures at local midnight", () => {
