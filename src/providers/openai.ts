@@ -9,8 +9,18 @@ import type { Adapter, ResolvedEndpoint, StreamTranslator } from "./Adapter.js"
 import { classifyHttpError } from "./httpErrors.js"
 import { replaceModel } from "./rawModel.js"
 
-/** The least a chat completion must have for the client to make sense of it. */
-const Completion = Schema.Struct({ choices: Schema.Array(Schema.Unknown) })
+/**
+ * The least a chat completion must have for the client to make sense of it: a list of choices,
+ * each message's content text (or parts, or null). Well-formed JSON of another shape
+ * (`{"choices":5}`, `"content": 7`) is an upstream failure, not an answer.
+ */
+const Completion = Schema.Struct({
+  choices: Schema.Array(Schema.Struct({
+    message: Schema.optional(Schema.Struct({
+      content: Schema.optional(Schema.NullOr(Schema.Union(Schema.String, Schema.Array(Schema.Unknown))))
+    }))
+  }))
+})
 const decodeCompletion = Schema.decodeUnknownEither(Completion)
 
 export const authHeaders = (endpoint: ResolvedEndpoint): Record<string, string> =>
@@ -40,7 +50,7 @@ export const OpenAiAdapter: Adapter = {
     }
     return Either.isRight(decodeCompletion(parsed))
       ? Either.right(body)
-      : Either.left(malformed(endpoint.id, "JSON without `choices`"))
+      : Either.left(malformed(endpoint.id, "JSON that is not a chat completion (`choices` missing or of the wrong shape)"))
   },
   healthCheck: (endpoint) => ({
     url: `${endpoint.apiBase}/models`,

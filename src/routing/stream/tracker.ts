@@ -72,6 +72,13 @@ export class AnswerTracker {
         this.error = errorText(chunk.error)
         break
       }
+      // Well-formed JSON of the wrong shape is a failure, not an event to pass on or skip: before the
+      // first content it fails over, after it the stream ends with an error event.
+      const wrong = wrongShape(chunk)
+      if (wrong !== undefined) {
+        this.error = `the upstream sent a stream event of the wrong shape (${wrong})`
+        break
+      }
       const event = this.inspect(data, chunk)
       events.push(event)
     }
@@ -93,6 +100,22 @@ export class AnswerTracker {
     if (substantive) this.started = true
     return { data, chunk, content, substantive }
   }
+}
+
+/** What is wrong with a chunk's shape where the tracker and clients read it, or `undefined`. */
+const wrongShape = (chunk: Chunk): string | undefined => {
+  const { choices } = chunk
+  if (choices === undefined || choices === null) return undefined
+  if (!Array.isArray(choices)) return "`choices` is not a list"
+  for (const choice of choices as ReadonlyArray<unknown>) {
+    if (typeof choice !== "object" || choice === null) return "a choice is not an object"
+    const delta = (choice as { delta?: unknown }).delta
+    if (delta === undefined || delta === null) continue
+    if (typeof delta !== "object") return "`delta` is not an object"
+    const content = (delta as { content?: unknown }).content
+    if (content !== undefined && content !== null && typeof content !== "string") return "`delta.content` is not text"
+  }
+  return undefined
 }
 
 export const eventText = (event: TrackedEvent) => `data: ${event.data}\n\n`
