@@ -16,7 +16,8 @@ import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import { median } from "./report.js"
 
-const BIN = fileURLToPath(new URL("../bin/llmrouter.js", import.meta.url))
+/** `STARTUP_BIN=/other/checkout/bin/llmrouter.js` measures another build (e.g. an older commit) the same way. */
+const BIN = process.env.STARTUP_BIN ?? fileURLToPath(new URL("../bin/llmrouter.js", import.meta.url))
 const ROUNDS = Number(process.env.STARTUP_ROUNDS ?? 5)
 const TARGETS: Readonly<Record<string, number | undefined>> = { help: 0.3, classify: 0.5, serve: 1 }
 
@@ -86,7 +87,7 @@ const serveUntilHealthy = async (home: string): Promise<Run> => {
   }
 }
 
-if (!existsSync(new URL("../dist/bundle/cli.js", import.meta.url))) {
+if (process.env.STARTUP_BIN === undefined && !existsSync(new URL("../dist/bundle/cli.js", import.meta.url))) {
   console.error("bench:startup: no build found; run `npm run build` first")
   process.exit(1)
 }
@@ -111,7 +112,7 @@ try {
 const medianOf = (name: string, key: keyof Run) => median((runs.get(name) ?? []).map((r) => r[key]))
 const floorWall = medianOf("node -e 0", "wallMs")
 const floorCpu = medianOf("node -e 0", "cpuMs")
-console.log(`llmrouter start-up, median of ${ROUNDS} cold runs (node ${process.version}, load average ${(await import("node:os")).loadavg()[0]?.toFixed(1)})`)
+console.log(`${BIN}: start-up, median of ${ROUNDS} cold runs (node ${process.version}, load average ${(await import("node:os")).loadavg()[0]?.toFixed(1)})`)
 console.log(`${"command".padEnd(10)} ${"wall".padStart(8)} ${"× floor".padStart(8)} ${"cpu".padStart(8)} ${"× floor".padStart(8)}  target`)
 for (const [name] of commands) {
   const wall = medianOf(name, "wallMs")
