@@ -30,6 +30,8 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   auto: "llmrouter/auto: below minConfidence the classifier's choice is replaced by fallbackCategory.",
   conversations: "Conversation memory for llmrouter/auto: stay on the endpoint whose prompt cache is warm (cacheTtlMs per provider), send tool results back to the model that called the tool.",
   prices: "Per-model prices in USD per million tokens (input, output, cachedInput, cacheWrite) over the built-in table: cost and savings in /stats.",
+  limits: "What one client may hold of the server: header and whole-request deadlines (408), the open-connection cap (503), the keep-alive idle timeout.",
+  storedResponses: "Responses API (POST /v1/responses): how long stored responses can be continued with previous_response_id, and how many / how many MiB are kept.",
   failoverOnContentFilter: "Fail over to the next candidate when a provider refuses a prompt on content-policy grounds.",
   retry: "Retry and failover policy: attempts, same-endpoint retries, backoff, longest Retry-After waited out.",
   breaker: "Circuit breaker per endpoint: failures that open it and how long it stays open.",
