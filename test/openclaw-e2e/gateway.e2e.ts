@@ -142,6 +142,9 @@ describe("llmrouter in a real OpenClaw Gateway", () => {
 
   it.skipIf(!anvil.ok)("pays one x402 request from the Gateway's router, recorded in its ledger and shown by /wallet's spend", async () => {
     const localChain = chain as LocalChain
+    // anvil mines only on demand: after the Gateway's long start its newest block is minutes old, and an
+    // authorization valid from "now minus a little" would fail the facilitator's simulation against it.
+    await fetch(localChain.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "evm_mine", params: [] }) })
     const before = await localChain.balanceOf(payer)
     const response = await postJson(`http://127.0.0.1:${gateway.routerPort}/v1/chat/completions`, chatBody("paid:m"), {
       authorization: `Bearer ${accessKey()}`
