@@ -35,6 +35,7 @@ import { makePaymentSession, type PaymentSession, payOnce, sealAfterPayment } fr
 import { type AttemptError, failoverPause, failsOver, sameEndpointSchedule } from "./routing/policy.js"
 import { type Continuation, streamSession } from "./routing/stream/session.js"
 import { UpstreamClient } from "./transport/UpstreamClient.js"
+import { ThinkingMemory } from "./reasoning/memory.js"
 
 export type Answer =
   | { readonly _tag: "Complete"; readonly bytes: Buffer | string }
@@ -79,6 +80,8 @@ export const make = Effect.gen(function*() {
   const schedule = sameEndpointSchedule(config.retry)
   const failover = failsOver(config.failoverOnContentFilter)
   const pauseBeforeFailover = failoverPause(config.retry)
+  /** Thinking of tool-calling turns, handed back when the tool loop continues (never logged). */
+  const memory = new ThinkingMemory({ entries: config.reasoning.memoryEntries, bytes: config.reasoning.memoryBytes })
   /** Round-robin position per load-balanced route. */
   const rotation = new Map<string, number>()
 
@@ -173,7 +176,8 @@ export const make = Effect.gen(function*() {
         ...attempted.upstreamHeaders,
         ...routeHeaders(route),
         "x-llmrouter-model": endpoint.id,
-        "x-llmrouter-attempts": String(failed.length + 1)
+        "x-llmrouter-attempts": String(failed.length + 1),
+        ...(attempted.notes.length === 0 ? {} : { "x-llmrouter-adjusted": attempted.notes.join("; ") })
       }
       const answer: Answer = outcome._tag === "Complete"
         ? outcome
@@ -235,7 +239,8 @@ export const make = Effect.gen(function*() {
       trace.log = log
       trace.session = session
       // The total deadline travels with the request and bounds every upstream wait (attempt.ts).
-      const timed: ChatRequest = { ...request, deadline }
+      const defaultEffort = route.category === undefined ? undefined : config.reasoning.defaultEffort[route.category]
+      const timed: ChatRequest = { ...request, deadline, memory, ...(defaultEffort === undefined ? {} : { defaultEffort }) }
       const work = chain(log, session, timed, endpoints).pipe(
         Effect.catchAll(conclude(log, route.model)),
         sealAfterPayment(session),

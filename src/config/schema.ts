@@ -5,6 +5,7 @@
 import { Schema } from "effect"
 import { ConversationsConfig, Prices } from "./conversations.js"
 import { PaymentsConfig, WalletConfig } from "./payments.js"
+import { ReasoningConfig, ThinkingSpec } from "./thinking.js"
 
 /** The wire formats an adapter exists for. Custom providers pick one with `derives`. */
 export const ProviderKind = Schema.Literal("openai", "anthropic", "google")
@@ -42,7 +43,9 @@ export const EndpointSpec = Schema.Struct({
   apiKey: Schema.optional(Schema.String),
   /** Overrides the provider's base URL for this endpoint. */
   apiBase: Schema.optional(Schema.String),
-  timeouts: Schema.optional(EndpointTimeouts)
+  timeouts: Schema.optional(EndpointTimeouts),
+  /** How this model thinks (default: the built-in profile for its model id, else not at all). */
+  thinking: Schema.optional(ThinkingSpec)
 })
 export type EndpointSpec = typeof EndpointSpec.Type
 
@@ -214,6 +217,8 @@ export const RouterConfig = Schema.Struct({
   logFormat: Schema.optionalWith(Schema.Literal("text", "json"), { default: () => "text" as const }),
   /** How long `serve` waits for in-flight requests on SIGINT/SIGTERM. */
   shutdownGraceMs: Schema.optionalWith(NonNegativeInt, { default: () => 10_000 }),
+  /** Thinking: default effort per category, and the tool-loop memory's bounds. */
+  reasoning: Schema.optionalWith(ReasoningConfig, { default: () => Schema.decodeSync(ReasoningConfig)({}) }),
   /** The router's own wallet (x402): network and balance RPC. */
   wallet: Schema.optionalWith(WalletConfig, { default: () => Schema.decodeSync(WalletConfig)({}) }),
   storedResponses: Schema.optionalWith(StoredResponses, { default: () => Schema.decodeSync(StoredResponses)({}) }),

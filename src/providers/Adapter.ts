@@ -5,8 +5,10 @@
  */
 import type { Either, Redacted } from "effect"
 import type { ProviderKind, Timeouts } from "../config/schema.js"
+import type { Effort, ThinkingSpec } from "../config/thinking.js"
 import type { InvalidRequest } from "../errors/request.js"
 import type { StreamBroken, UpstreamError } from "../errors/upstream.js"
+import type { ThinkingMemory } from "../reasoning/memory.js"
 
 /** A concrete, routable upstream: provider + model id + where and how to call it. */
 export interface ResolvedEndpoint {
@@ -22,6 +24,8 @@ export interface ResolvedEndpoint {
   readonly timeouts: Timeouts
   /** How a cut stream is continued here (see `ProviderSpec.continuation`). */
   readonly continuation: "prefill" | "restart"
+  /** How this model thinks (configured, else the built-in profile; absent: it does not). */
+  readonly thinking?: ThinkingSpec
 }
 
 /** The client's request, parsed once. `body` is never mutated: adapters build new objects. */
@@ -41,6 +45,10 @@ export interface ChatRequest {
   readonly raw?: Uint8Array | string
   /** Epoch ms after which the request is given up (set by the Router; bounds every upstream timeout). */
   readonly deadline?: number
+  /** The effort to think at when the client asks for none (set by the Router from the route's category). */
+  readonly defaultEffort?: Effort
+  /** Where thinking of tool-calling turns is remembered for the next turn (set by the Router). */
+  readonly memory?: ThinkingMemory
   /**
    * The client's request in an upstream's own wire format (a `/v1/messages` body is Anthropic's):
    * the adapter of that kind sends it as it is, so nothing is lost in translation; every other
@@ -61,6 +69,8 @@ export interface UpstreamRequest<Body extends AnyBody = string> {
   readonly url: string
   readonly headers: Readonly<Record<string, string>>
   readonly body: Body
+  /** What the adapter changed to make the request valid for this upstream (response header, debug log). */
+  readonly notes?: ReadonlyArray<string>
 }
 
 /** A `GET` that proves a provider reachable and its key accepted. */

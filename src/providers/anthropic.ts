@@ -6,11 +6,14 @@ import { Either, Redacted } from "effect"
 import { BadRequest } from "../errors/upstream.js"
 import type { Adapter, ResolvedEndpoint } from "./Adapter.js"
 import { withCacheBreakpoints } from "./anthropic/cacheBreakpoints.js"
+import { thoughtsFor } from "./common/thoughts.js"
 import { AnthropicStreamTranslator } from "./anthropic/stream.js"
 import { anthropicBody } from "./anthropic/request.js"
 import { translateMessage } from "./anthropic/response.js"
 import { openAiErrorBody } from "./common/openaiOutput.js"
 import { catchInvalid, isRecord, normalize } from "./common/openaiRequest.js"
+import { withDefaultEffort } from "../reasoning/effort.js"
+import { thinkingProfile } from "../reasoning/profiles.js"
 import { classifyHttpError } from "./httpErrors.js"
 
 export const ANTHROPIC_VERSION = "2023-06-01"
@@ -49,12 +52,20 @@ export const AnthropicAdapter: Adapter<string> = {
         body: JSON.stringify({ ...body, model: endpoint.modelId, ...(request.stream ? { stream: true } : {}) })
       })
     }
-    const built = catchInvalid(() => anthropicBody(endpoint.modelId, normalize(request.body, "anthropic")))
+    const built = catchInvalid(() => {
+      const normalized = normalize(request.body, "anthropic")
+      return anthropicBody(endpoint.modelId, normalized, {
+        thinking: endpoint.thinking ?? thinkingProfile("anthropic", endpoint.modelId, undefined),
+        ask: withDefaultEffort(normalized.reasoning, request.defaultEffort),
+        memory: request.memory
+      })
+    })
     if (!built.ok) return Either.left(built.error)
     return Either.right({
       url: `${endpoint.apiBase}/v1/messages`,
       headers: headersFor(endpoint, request.stream),
-      body: JSON.stringify(withCacheBreakpoints(built.value))
+      body: JSON.stringify(withCacheBreakpoints(built.value.body)),
+      notes: built.value.notes
     })
   },
   // 429 → RateLimited (retry-after), 529 overloaded / 5xx → Unavailable, 400/401/403/413 → BadRequest.
@@ -66,13 +77,13 @@ export const AnthropicAdapter: Adapter<string> = {
       ? error
       : new BadRequest({ endpoint: error.endpoint, message: error.message, status: error.status, body: shaped, contentType: "application/json" })
   },
-  translateResponse: (endpoint, _request, body) => translateMessage(endpoint.id, endpoint.modelId, body),
+  translateResponse: (endpoint, request, body) => translateMessage(endpoint.id, endpoint.modelId, body, thoughtsFor(endpoint, request)),
   healthCheck: (endpoint) => ({
     url: `${endpoint.apiBase}/v1/models?limit=1`,
     headers: { ...headersFor(endpoint, false), "content-type": "application/json" }
   }),
   streamTranslator: (endpoint, request) => {
     const options = request.body["stream_options"]
-    return new AnthropicStreamTranslator(endpoint.id, endpoint.modelId, isRecord(options) && options["include_usage"] === true)
+    return new AnthropicStreamTranslator(endpoint.id, endpoint.modelId, isRecord(options) && options["include_usage"] === true, thoughtsFor(endpoint, request))
   }
 }

@@ -12,6 +12,9 @@ import { geminiBody, geminiModel } from "./google/request.js"
 import { translateGenerateContent } from "./google/response.js"
 import { GeminiStreamTranslator } from "./google/stream.js"
 import { classifyHttpError } from "./httpErrors.js"
+import { thoughtsFor } from "./common/thoughts.js"
+import { withDefaultEffort } from "../reasoning/effort.js"
+import { thinkingProfile } from "../reasoning/profiles.js"
 
 const headersFor = (endpoint: ResolvedEndpoint, stream: boolean): Record<string, string> => ({
   "content-type": "application/json",
@@ -62,12 +65,20 @@ const googleError = (body: string): GoogleError | undefined => {
 export const GoogleAdapter: Adapter<string> = {
   kind: "google",
   buildRequest: (endpoint, request) => {
-    const built = catchInvalid(() => geminiBody(endpoint.modelId, normalize(request.body, "google")))
+    const built = catchInvalid(() => {
+      const normalized = normalize(request.body, "google")
+      return geminiBody(endpoint.modelId, normalized, {
+        thinking: endpoint.thinking ?? thinkingProfile("google", endpoint.modelId, undefined),
+        ask: withDefaultEffort(normalized.reasoning, request.defaultEffort),
+        memory: request.memory
+      })
+    })
     if (!built.ok) return Either.left(built.error)
     return Either.right({
       url: geminiUrl(endpoint, request.stream),
       headers: headersFor(endpoint, request.stream),
-      body: JSON.stringify(built.value)
+      body: JSON.stringify(built.value.body),
+      notes: built.value.notes
     })
   },
   parseError: (endpoint, status, headers, body) => {
@@ -89,7 +100,7 @@ export const GoogleAdapter: Adapter<string> = {
     return error
   },
   translateResponse: (endpoint, request, body) =>
-    translateGenerateContent(endpoint.id, geminiModel(endpoint.modelId), choicesOf(request.body), body),
+    translateGenerateContent(endpoint.id, geminiModel(endpoint.modelId), choicesOf(request.body), body, thoughtsFor({ ...endpoint, modelId: geminiModel(endpoint.modelId) }, request)),
   healthCheck: (endpoint) => ({
     url: `${endpoint.apiBase}/models?pageSize=1`,
     headers: headersFor(endpoint, false)
@@ -100,7 +111,8 @@ export const GoogleAdapter: Adapter<string> = {
       endpoint.id,
       geminiModel(endpoint.modelId),
       choicesOf(request.body),
-      isRecord(options) && options["include_usage"] === true
+      isRecord(options) && options["include_usage"] === true,
+      thoughtsFor({ ...endpoint, modelId: geminiModel(endpoint.modelId) }, request)
     )
   }
 }

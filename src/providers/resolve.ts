@@ -8,6 +8,7 @@ import type { Category, EndpointSpec, ProviderKind, ProviderSpec, RouterConfig }
 import type { ResolvedEndpoint } from "./Adapter.js"
 import { builtinProviders, defaultContinuation } from "./builtins.js"
 import { adapters } from "./registry.js"
+import { thinkingProfile } from "../reasoning/profiles.js"
 
 export interface ProviderStatus {
   readonly name: string
@@ -145,7 +146,8 @@ export const resolveEndpoint = (
         ...(category === undefined ? {} : config.categoryTimeouts[category]),
         ...spec.timeouts
       },
-      continuation: provider.continuation
+      continuation: provider.continuation,
+      thinking: thinkingProfile(provider.kind, spec.modelId, spec.thinking)
     }
   }
 }

@@ -25,6 +25,8 @@ export interface Attempted {
   /** Upstream headers worth passing on (request ids). */
   readonly upstreamHeaders: Readonly<Record<string, string>>
   readonly latencyMs: number
+  /** What the adapter changed to make the request valid for this upstream (`x-llmrouter-adjusted`). */
+  readonly notes: ReadonlyArray<string>
   /** The x402 settlement receipt header (`PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE`): raw, untrusted, read by `payOnce` only. */
   readonly paymentReceipt?: string
 }
@@ -48,6 +50,8 @@ export const attemptEndpoint = (
     }
     const built = yield* Either.match(adapter.buildRequest(endpoint, request), { onLeft: Effect.fail, onRight: Effect.succeed })
     const upstreamRequest = { ...built, headers: { ...built.headers, ...extraHeaders } }
+    const notes = built.notes ?? []
+    if (notes.length > 0) yield* Effect.logDebug("request adjusted for the upstream", { endpoint: endpoint.id, adjusted: notes })
     const timeoutMs = Math.min(request.stream ? endpoint.timeouts.firstTokenMs : endpoint.timeouts.responseMs, left)
     const response = yield* client.send(endpoint, upstreamRequest, { stream: request.stream, timeoutMs })
     if (response.status < 200 || response.status >= 300) {
@@ -63,12 +67,12 @@ export const attemptEndpoint = (
         onLeft: Effect.fail,
         onRight: Effect.succeed
       })
-      return { endpoint, upstreamHeaders, outcome: { _tag: "Complete", bytes: translated }, latencyMs: Date.now() - started, ...paymentReceipt }
+      return { endpoint, upstreamHeaders, notes, outcome: { _tag: "Complete", bytes: translated }, latencyMs: Date.now() - started, ...paymentReceipt }
     }
     const answer = new UpstreamAnswer(endpoint, response.body, adapter.streamTranslator(endpoint, request))
     const budget = Math.max(1, Math.min(endpoint.timeouts.firstTokenMs - (Date.now() - started), started + left - Date.now()))
     const head = yield* awaitFirstContent(answer, budget)
-    return { endpoint, upstreamHeaders, outcome: { _tag: "Streaming", answer, head }, latencyMs: Date.now() - started, ...paymentReceipt }
+    return { endpoint, upstreamHeaders, notes, outcome: { _tag: "Streaming", answer, head }, latencyMs: Date.now() - started, ...paymentReceipt }
   })
 
 const passOnHeaders = (headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>) => {

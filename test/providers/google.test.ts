@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { Timeouts } from "../../src/config/schema.js"
 import type { ChatRequest, ResolvedEndpoint } from "../../src/providers/Adapter.js"
 import { GoogleAdapter } from "../../src/providers/google.js"
+import { ThinkingMemory } from "../../src/reasoning/memory.js"
 import { responseEvents, startGeminiUpstream, type GeminiReply } from "../support/geminiUpstream.js"
 import { Resources } from "../support/http.js"
 import { assemble, normalized, parseSse } from "../support/openaiChunks.js"
@@ -114,15 +115,17 @@ describe("Gemini request translation", () => {
   })
 
   it("Gemini 3 replays get the thought signature back (remembered by tool-call id), or Google's sentinel", () => {
-    const answer = GoogleAdapter.translateResponse(endpoint(undefined, "gemini-3-pro"), chat({}), Buffer.from(JSON.stringify({
+    const memory = new ThinkingMemory({ entries: 100, bytes: 100_000 })
+    const withMemory = (body: Record<string, unknown>): ChatRequest => ({ ...chat(body), memory })
+    const answer = GoogleAdapter.translateResponse(endpoint(undefined, "gemini-3-pro"), withMemory({}), Buffer.from(JSON.stringify({
       candidates: [{ content: { role: "model", parts: [{ functionCall: { name: "weather", args: { city: "Oslo" } }, thoughtSignature: "SIG123" }] }, finishReason: "STOP" }],
       responseId: "r-sig"
     })))
     const id = (JSON.parse(String(Either.getOrThrow(answer))) as { choices: Array<{ message: { tool_calls: Array<{ id: string }> } }> }).choices[0]?.message.tool_calls[0]?.id
-    const replay = (callId: string) => upstreamBody({
+    const replay = (callId: string) => JSON.parse(Either.getOrThrow(GoogleAdapter.buildRequest(endpoint(undefined, "gemini-3-pro"), withMemory({
       messages: [user("x"), { role: "assistant", tool_calls: [{ id: callId, type: "function", function: { name: "weather", arguments: "{}" } }] }, { role: "tool", tool_call_id: callId, content: "ok" }],
       tools: [WEATHER]
-    }, "gemini-3-pro")
+    }))).body) as Record<string, unknown>
     expect(replay(String(id)).contents).toMatchObject([{}, { parts: [{ thoughtSignature: "SIG123" }] }, {}])
     expect(replay("call_unknown").contents).toMatchObject([{}, { parts: [{ thoughtSignature: "skip_thought_signature_validator" }] }, {}])
     const older = upstreamBody({ messages: [user("x"), { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "weather", arguments: "{}" } }] }, { role: "tool", tool_call_id: "c", content: "ok" }], tools: [WEATHER] })
@@ -132,7 +135,6 @@ describe("Gemini request translation", () => {
 
 describe("Gemini rejections", () => {
   it.each([
-    ["tool result without a matching call", { messages: [user("x"), { role: "tool", tool_call_id: "nope", content: "r" }] }, "messages[1].tool_call_id"],
     ["image URL without a known type", { messages: [user([{ type: "image_url", image_url: { url: "https://x.test/image" } }])] }, "messages[0].content[0].image_url.url"],
     ["logprobs", { messages: [user("x")], logprobs: true, top_logprobs: 2 }, "logprobs"],
     ["invalid tool arguments", { messages: [user("x"), { role: "assistant", tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: "[1]" } }] }] }, "messages[1].tool_calls[0].function.arguments"],

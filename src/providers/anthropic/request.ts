@@ -1,9 +1,15 @@
 /**
  * OpenAI chat request → Anthropic Messages request body. System/developer messages go to `system`;
  * tool results become user `tool_result` blocks; consecutive same-role turns are merged because
- * Anthropic requires user/assistant alternation.
+ * Anthropic requires user/assistant alternation. An assistant turn that called tools gets its
+ * remembered thinking blocks back, first, verbatim (`reasoning/memory.ts`); thinking itself is
+ * decided in `thinking.ts`.
  */
+import type { ThinkingSpec } from "../../config/thinking.js"
+import { type ReasoningAsk } from "../../reasoning/effort.js"
+import type { ThinkingMemory } from "../../reasoning/memory.js"
 import { isRecord, reject, type NormalizedRequest, type TextPart, type UserPart } from "../common/openaiRequest.js"
+import { anthropicThinking } from "./thinking.js"
 
 /** Anthropic requires `max_tokens`; 4096 is within every Claude model's output limit. */
 export const DEFAULT_MAX_TOKENS = 4096
@@ -14,6 +20,15 @@ type Block = Record<string, unknown>
 interface Turn {
   role: "user" | "assistant"
   content: Array<Block>
+  /** Assistant turns: remembered thinking blocks, which must open the turn. */
+  thinking?: Array<Block>
+}
+
+export interface AnthropicOptions {
+  readonly thinking: ThinkingSpec
+  /** The client's ask, or the route's default effort. */
+  readonly ask: ReasoningAsk | undefined
+  readonly memory: ThinkingMemory | undefined
 }
 
 /** Anthropic tool ids must match `^[a-zA-Z0-9_-]+$`; other providers' ids are mapped onto that. */
@@ -50,14 +65,20 @@ const userBlock = (part: UserPart): Block | undefined => {
   }
 }
 
-const buildTurns = (request: NormalizedRequest): { system: Array<Block>; turns: Array<Turn> } => {
+const buildTurns = (
+  modelId: string,
+  request: NormalizedRequest,
+  memory: ThinkingMemory | undefined
+): { system: Array<Block>; turns: Array<Turn> } => {
   const system: Array<Block> = []
   const turns: Array<Turn> = []
-  const append = (role: Turn["role"], content: Array<Block>) => {
+  const append = (role: Turn["role"], content: Array<Block>, thinking: ReadonlyArray<Block> = []) => {
     if (content.length === 0) return
     const last = turns[turns.length - 1]
-    if (last !== undefined && last.role === role) last.content.push(...content)
-    else turns.push({ role, content })
+    const turn = last !== undefined && last.role === role ? last : { role, content: [] }
+    if (turn !== last) turns.push(turn)
+    turn.content.push(...content)
+    if (thinking.length > 0) (turn.thinking ??= []).push(...thinking)
   }
   for (const message of request.messages) {
     switch (message.role) {
@@ -70,12 +91,15 @@ const buildTurns = (request: NormalizedRequest): { system: Array<Block>; turns: 
           return block === undefined ? [] : [block]
         }))
         break
-      case "assistant":
+      case "assistant": {
+        const first = message.toolCalls[0]
+        const thinking = first === undefined ? undefined : memory?.recall(first.id, modelId)
         append("assistant", [
           ...textBlocks(message.parts),
           ...message.toolCalls.map((call) => ({ type: "tool_use", id: toolUseId(call.id), name: call.name, input: call.arguments }))
-        ])
+        ], thinking?.map((block) => ({ ...block })))
         break
+      }
       case "tool": {
         const text = message.parts.map((p) => p.text).join("")
         const cached = message.parts.some((p) => p.cacheControl !== undefined)
@@ -118,7 +142,25 @@ const toolChoiceOf = (request: NormalizedRequest): Record<string, unknown> | und
   return { type: "tool", name: choice.name, ...disableParallel }
 }
 
-export const anthropicBody = (modelId: string, request: NormalizedRequest): Record<string, unknown> => {
+/** The request continues a tool loop (it ends in tool results) whose assistant turn has no thinking. */
+const continuesWithoutThinking = (turns: ReadonlyArray<Turn>): boolean => {
+  const last = turns[turns.length - 1]
+  const assistant = turns[turns.length - 2]
+  return last?.role === "user" && last.content[0]?.["type"] === "tool_result" &&
+    assistant?.role === "assistant" && (assistant.thinking === undefined || assistant.thinking.length === 0)
+}
+
+const isForced = (request: NormalizedRequest): boolean =>
+  request.tools.length > 0 && (request.toolChoice === "required" || typeof request.toolChoice === "object")
+
+export interface AnthropicBody {
+  readonly body: Record<string, unknown>
+  /** Whether reasoning goes back to the client. */
+  readonly show: boolean
+  readonly notes: ReadonlyArray<string>
+}
+
+export const anthropicBody = (modelId: string, request: NormalizedRequest, options: AnthropicOptions): AnthropicBody => {
   if (request.n !== 1) return reject("Anthropic returns one choice per request: 'n' must be 1.", "n", "unsupported_value")
   if (request.responseFormat !== undefined) {
     return reject(
@@ -134,7 +176,7 @@ export const anthropicBody = (modelId: string, request: NormalizedRequest): Reco
       return reject(`'${param}' is not supported by the anthropic upstream (only 0).`, param, "unsupported_parameter")
     }
   }
-  const { system, turns } = buildTurns(request)
+  const { system, turns } = buildTurns(modelId, request, options.memory)
   trimPrefill(turns)
   if (turns.length === 0) {
     return reject("Anthropic needs at least one non-empty user or assistant message.", "messages", "invalid_value")
@@ -145,11 +187,22 @@ export const anthropicBody = (modelId: string, request: NormalizedRequest): Reco
   }
   const toolChoice = hasTools ? toolChoiceOf(request) : undefined
   const singleSystem = system.length === 1 && system[0] !== undefined && !("cache_control" in system[0]) ? system[0]["text"] : undefined
-  return {
+  const thinking = anthropicThinking({
+    spec: options.thinking,
+    ask: options.ask,
+    maxTokens: request.maxTokens,
+    defaultMaxTokens: DEFAULT_MAX_TOKENS,
+    forcedTool: isForced(request),
+    prefill: turns[turns.length - 1]?.role === "assistant",
+    lostThinking: continuesWithoutThinking(turns),
+    temperature: request.temperature,
+    topP: request.topP,
+    topK: request.topK
+  })
+  const body = {
     model: modelId,
-    max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
     ...(system.length === 0 ? {} : { system: singleSystem ?? system }),
-    messages: turns,
+    messages: turns.map((turn) => ({ role: turn.role, content: [...(turn.thinking ?? []), ...turn.content] })),
     ...(hasTools
       ? {
         tools: request.tools.map((tool) => ({
@@ -160,13 +213,10 @@ export const anthropicBody = (modelId: string, request: NormalizedRequest): Reco
       }
       : {}),
     ...(toolChoice === undefined ? {} : { tool_choice: toolChoice }),
-    // OpenAI's scale is 0–2, Anthropic's 0–1: values above 1 are clamped to 1.
-    ...(request.temperature === undefined ? {} : { temperature: Math.min(1, request.temperature) }),
-    // top_p = 1 is a no-op, and newer Claude models refuse temperature and top_p together.
-    ...(request.topP === undefined || request.topP === 1 ? {} : { top_p: request.topP }),
-    ...(request.topK === undefined ? {} : { top_k: request.topK }),
+    ...thinking.fields,
     ...(request.stop.length === 0 ? {} : { stop_sequences: request.stop }),
     ...(request.user === undefined ? {} : { metadata: { user_id: request.user } }),
     ...(request.stream ? { stream: true } : {})
   }
+  return { body, show: thinking.show, notes: [...request.notes, ...thinking.notes] }
 }

@@ -13,6 +13,11 @@ import {
   type Usage
 } from "../common/openaiOutput.js"
 import { isRecord } from "../common/openaiRequest.js"
+import { NO_MEMORY, rememberThought, type Thoughts } from "../common/thoughts.js"
+
+/** Blocks that must come back verbatim (signature / data intact) when a tool loop continues. */
+export const isThinkingBlock = (block: Readonly<Record<string, unknown>>): boolean =>
+  block["type"] === "thinking" || block["type"] === "redacted_thinking"
 
 export const finishReasonOf = (stopReason: unknown): FinishReason => {
   switch (stopReason) {
@@ -40,7 +45,12 @@ export const usageFrom = (usage: Readonly<Record<string, unknown>>): Usage => {
   return usageOf(prompt, num(usage["output_tokens"]), cacheRead, 0, undefined, cacheWrite)
 }
 
-export const translateMessage = (endpointId: string, fallbackModel: string, body: Buffer): Either.Either<string, StreamBroken> => {
+export const translateMessage = (
+  endpointId: string,
+  fallbackModel: string,
+  body: Buffer,
+  thoughts: Thoughts = NO_MEMORY(fallbackModel)
+): Either.Either<string, StreamBroken> => {
   let message: unknown
   try {
     message = JSON.parse(body.toString("utf8"))
@@ -53,8 +63,10 @@ export const translateMessage = (endpointId: string, fallbackModel: string, body
   let text = ""
   let reasoning = ""
   const toolCalls: Array<ToolCallOut> = []
+  const thinking: Array<Record<string, unknown>> = []
   for (const block of message["content"]) {
     if (!isRecord(block)) continue
+    if (isThinkingBlock(block)) thinking.push(block)
     if (block["type"] === "text" && typeof block["text"] === "string") text += block["text"]
     else if (block["type"] === "thinking" && typeof block["thinking"] === "string") reasoning += block["thinking"]
     else if (block["type"] === "tool_use" && typeof block["id"] === "string" && typeof block["name"] === "string") {
@@ -65,6 +77,8 @@ export const translateMessage = (endpointId: string, fallbackModel: string, body
       })
     }
   }
+  rememberThought(thoughts, toolCalls.map((call) => call.id), thinking)
+  if (!thoughts.show) reasoning = ""
   const model = typeof message["model"] === "string" ? message["model"] : fallbackModel
   const id = completionId(typeof message["id"] === "string" ? message["id"] : undefined)
   const usage = isRecord(message["usage"]) ? usageFrom(message["usage"]) : undefined

@@ -5,8 +5,9 @@
  *   fails right after `message_start` (e.g. `overloaded_error`) has produced no client bytes yet.
  * - Tool calls get OpenAI indices 0, 1, … in order of appearance (not Anthropic's block index);
  *   `id`/`name` go on the first delta of each call, `input_json_delta` fragments follow verbatim.
- * - `thinking_delta` → `delta.reasoning_content` (the de-facto field of OpenAI-compatible servers);
- *   signatures and redacted thinking are dropped.
+ * - `thinking_delta` → `delta.reasoning_content` (the de-facto field of OpenAI-compatible servers),
+ *   unless the client asked `reasoning.exclude`. Thinking and redacted thinking blocks are
+ *   reassembled (signature included) and remembered for the tool calls of the same message.
  * - `message_stop` is the terminal event: finish chunk, usage chunk (`include_usage`), `[DONE]`.
  * - `event: error` sets `failure`; the Router appends the client-facing error event.
  */
@@ -16,11 +17,12 @@ import { chunkEvent, completionId, nowSeconds, usageEvent, type ChunkBase, type 
 import { isRecord } from "../common/openaiRequest.js"
 import { SseParser, type SseEvent } from "../common/sseParser.js"
 import { DONE_EVENT } from "../sse.js"
+import { NO_MEMORY, rememberThought, type Thoughts } from "../common/thoughts.js"
 import { finishReasonOf, usageFrom } from "./response.js"
 
 type Block =
   | { readonly kind: "text" }
-  | { readonly kind: "thinking" }
+  | { readonly kind: "thinking"; readonly block: Record<string, unknown> }
   | { readonly kind: "tool"; readonly index: number; readonly initialInput: unknown; sentArguments: boolean }
   | { readonly kind: "other" }
 
@@ -34,11 +36,15 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private nextToolIndex = 0
   private finishReason: FinishReason = "stop"
   private usage: Record<string, unknown> = {}
+  /** This message's thinking blocks, as the upstream would have sent them whole, and its tool-call ids. */
+  private readonly thinking: Array<Record<string, unknown>> = []
+  private readonly toolIds: Array<string> = []
 
   constructor(
     private readonly endpointId: string,
     fallbackModel: string,
-    private readonly includeUsage: boolean
+    private readonly includeUsage: boolean,
+    private readonly thoughts: Thoughts = NO_MEMORY(fallbackModel)
   ) {
     this.base = { id: completionId(undefined), created: nowSeconds(), model: fallbackModel }
   }
@@ -141,10 +147,15 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         return typeof text === "string" && text !== "" ? this.delta({ content: text }) : ""
       }
       case "thinking":
-        this.blocks.set(index, { kind: "thinking" })
+      case "redacted_thinking": {
+        const whole = { ...block }
+        this.thinking.push(whole)
+        this.blocks.set(index, { kind: "thinking", block: whole })
         return ""
+      }
       case "tool_use": {
         const toolIndex = this.nextToolIndex++
+        if (typeof block["id"] === "string") this.toolIds.push(block["id"])
         this.blocks.set(index, { kind: "tool", index: toolIndex, initialInput: block["input"], sentArguments: false })
         return this.delta({
           ...(this.started ? {} : { content: null }),
@@ -170,13 +181,18 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       return this.delta({ content: delta["text"] })
     }
     if (delta["type"] === "thinking_delta" && block.kind === "thinking" && typeof delta["thinking"] === "string" && delta["thinking"] !== "") {
-      return this.delta({ reasoning_content: delta["thinking"] })
+      block.block["thinking"] = `${String(block.block["thinking"] ?? "")}${delta["thinking"]}`
+      return this.thoughts.show ? this.delta({ reasoning_content: delta["thinking"] }) : ""
+    }
+    if (delta["type"] === "signature_delta" && block.kind === "thinking" && typeof delta["signature"] === "string") {
+      block.block["signature"] = `${String(block.block["signature"] ?? "")}${delta["signature"]}`
+      return ""
     }
     if (delta["type"] === "input_json_delta" && block.kind === "tool" && typeof delta["partial_json"] === "string" && delta["partial_json"] !== "") {
       block.sentArguments = true
       return this.delta({ tool_calls: [{ index: block.index, function: { arguments: delta["partial_json"] } }] })
     }
-    return "" // signature_delta, citations_delta, …
+    return "" // citations_delta, …
   }
 
   /** A tool call whose input never streamed (no arguments) still gets valid JSON arguments. */
@@ -190,6 +206,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   }
 
   private messageStop(): string {
+    rememberThought(this.thoughts, this.toolIds, this.thinking)
     let out = this.started ? "" : this.delta({ content: "" })
     out += chunkEvent(this.base, 0, {}, this.finishReason)
     if (this.includeUsage) out += usageEvent(this.base, usageFrom(this.usage))

@@ -4,6 +4,8 @@
  * that no translating adapter can express, fails here with an `InvalidRequest` naming the field.
  */
 import { InvalidRequest } from "../../errors/request.js"
+import { type ReasoningAsk, reasoningAsk } from "../../reasoning/effort.js"
+import { normalizeHistory } from "./history.js"
 import { isRecord, parseContentParts, reject, textOnly, type TextPart, type UserPart } from "./openaiContent.js"
 
 export type { TextPart, UserPart } from "./openaiContent.js"
@@ -53,6 +55,10 @@ export interface NormalizedRequest {
   readonly user: string | undefined
   readonly stream: boolean
   readonly includeUsage: boolean
+  /** `reasoning_effort` / `reasoning`, as asked (each adapter maps it onto its model's thinking). */
+  readonly reasoning: ReasoningAsk | undefined
+  /** What was changed to make the history acceptable (see `history.ts`), for the client to see. */
+  readonly notes: ReadonlyArray<string>
 }
 
 /**
@@ -64,10 +70,10 @@ const HANDLED = new Set([
   "temperature", "top_p", "top_k", "stop", "n", "seed", "presence_penalty", "frequency_penalty",
   "response_format", "tools", "tool_choice", "parallel_tool_calls", "user", "logprobs",
   "top_logprobs", "logit_bias", "modalities", "audio", "web_search_options", "functions",
-  "function_call"
+  "function_call", "reasoning_effort", "reasoning"
 ])
 export const IGNORED_FIELDS: ReadonlyArray<string> = [
-  "store", "metadata", "service_tier", "prompt_cache_key", "safety_identifier", "reasoning_effort",
+  "store", "metadata", "service_tier", "prompt_cache_key", "safety_identifier",
   "verbosity", "prediction"
 ]
 const IGNORED = new Set(IGNORED_FIELDS)
@@ -111,8 +117,11 @@ export const normalize = (body: Readonly<Record<string, unknown>>, provider: str
 
   const streamOptions = body["stream_options"]
   const max = optionalInt(body, "max_completion_tokens", 1) ?? optionalInt(body, "max_tokens", 1)
+  const history = normalizeHistory(normalizeMessages(body["messages"]))
   return {
-    messages: normalizeMessages(body["messages"]),
+    messages: history.messages,
+    notes: history.notes,
+    reasoning: reasoningAsk(body),
     tools: normalizeTools(body["tools"]),
     toolChoice: normalizeToolChoice(body["tool_choice"]),
     parallelToolCalls: optionalBoolean(body, "parallel_tool_calls"),

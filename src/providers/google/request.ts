@@ -3,8 +3,19 @@
  * user `functionResponse` parts (named through the assistant's `tool_calls`), system/developer →
  * `systemInstruction`. Consecutive same-role turns are merged.
  */
+import type { ThinkingSpec } from "../../config/thinking.js"
+import type { ReasoningAsk } from "../../reasoning/effort.js"
+import type { ThinkingMemory } from "../../reasoning/memory.js"
+import { planThinking } from "../../reasoning/plan.js"
 import { isRecord, reject, type NormalizedRequest, type TextPart, type UserPart } from "../common/openaiRequest.js"
-import { needsSignature, recallSignature, SKIP_SIGNATURE } from "./toolIds.js"
+import { needsSignature, SKIP_SIGNATURE } from "./toolIds.js"
+
+export interface GeminiOptions {
+  readonly thinking: ThinkingSpec
+  /** The client's ask, or the route's default effort. */
+  readonly ask: ReasoningAsk | undefined
+  readonly memory: ThinkingMemory | undefined
+}
 
 type Part = Record<string, unknown>
 interface Content {
@@ -76,7 +87,18 @@ const functionResponse = (text: string): Record<string, unknown> => {
   return { result: text }
 }
 
-const buildContents = (modelId: string, request: NormalizedRequest): { system: Array<Part>; contents: Array<Content> } => {
+/** A remembered `thoughtSignature` of the function call `id` made by `modelId`. */
+const recallSignature = (memory: ThinkingMemory | undefined, id: string, modelId: string): string | undefined => {
+  const signature = memory?.recall(id, modelId)?.[0]?.["thoughtSignature"]
+  return typeof signature === "string" ? signature : undefined
+}
+
+const buildContents = (
+  modelId: string,
+  request: NormalizedRequest,
+  memory: ThinkingMemory | undefined,
+  notes: Array<string>
+): { system: Array<Part>; contents: Array<Content> } => {
   const system: Array<Part> = []
   const contents: Array<Content> = []
   const names = new Map<string, string>()
@@ -98,8 +120,9 @@ const buildContents = (modelId: string, request: NormalizedRequest): { system: A
         }))
         break
       case "assistant": {
-        const signatures = message.toolCalls.map((call) => recallSignature(call.id))
-        const sentinel = needsSignature(modelId) && signatures.every((s) => s === undefined)
+        const signatures = message.toolCalls.map((call) => recallSignature(memory, call.id, modelId))
+        const sentinel = needsSignature(modelId) && message.toolCalls.length > 0 && signatures.every((s) => s === undefined)
+        if (sentinel) notes.push("thought signature of a replayed function call no longer remembered: Google's skip sentinel sent")
         const calls = message.toolCalls.map((call, j): Part => {
           names.set(call.id, call.name)
           const signature = signatures[j] ?? (sentinel && j === 0 ? SKIP_SIGNATURE : undefined)
@@ -141,7 +164,24 @@ const toolConfigOf = (request: NormalizedRequest): Record<string, unknown> | und
   return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [choice.name] } }
 }
 
-const generationConfigOf = (request: NormalizedRequest): Record<string, unknown> => {
+/** `thinkingConfig`: a budget (2.5) or a level (3), with the thoughts included unless excluded. */
+const thinkingConfigOf = (options: GeminiOptions, notes: Array<string>): Record<string, unknown> | undefined => {
+  const planned = planThinking(options.ask, options.thinking)
+  notes.push(...planned.notes)
+  const { plan } = planned
+  switch (plan.kind) {
+    case "unchanged":
+      return undefined
+    case "off":
+      return { thinkingBudget: 0 }
+    case "budget":
+      return { thinkingBudget: plan.budget, includeThoughts: planned.show }
+    case "level":
+      return { thinkingLevel: plan.level, includeThoughts: planned.show }
+  }
+}
+
+const generationConfigOf = (request: NormalizedRequest, thinkingConfig: Record<string, unknown> | undefined): Record<string, unknown> => {
   const format = request.responseFormat
   const entries: Array<[string, unknown]> = [
     ["temperature", request.temperature],
@@ -154,7 +194,8 @@ const generationConfigOf = (request: NormalizedRequest): Record<string, unknown>
     ["presencePenalty", request.presencePenalty],
     ["frequencyPenalty", request.frequencyPenalty],
     ["responseMimeType", format === undefined ? undefined : "application/json"],
-    ["responseJsonSchema", format?.type === "json_schema" ? format.schema : undefined]
+    ["responseJsonSchema", format?.type === "json_schema" ? format.schema : undefined],
+    ["thinkingConfig", thinkingConfig]
   ]
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined))
 }
@@ -162,16 +203,22 @@ const generationConfigOf = (request: NormalizedRequest): Record<string, unknown>
 /** The model id as used in the URL: `models/x` and `x` are the same model. */
 export const geminiModel = (modelId: string): string => modelId.replace(/^models\//, "")
 
-export const geminiBody = (modelId: string, request: NormalizedRequest): Record<string, unknown> => {
-  const { system, contents } = buildContents(geminiModel(modelId), request)
+export interface GeminiBody {
+  readonly body: Record<string, unknown>
+  readonly notes: ReadonlyArray<string>
+}
+
+export const geminiBody = (modelId: string, request: NormalizedRequest, options: GeminiOptions): GeminiBody => {
+  const notes: Array<string> = [...request.notes]
+  const { system, contents } = buildContents(geminiModel(modelId), request, options.memory, notes)
   if (contents.length === 0) return reject("Gemini needs at least one non-empty user or assistant message.", "messages", "invalid_value")
   const hasTools = request.tools.length > 0
   if (!hasTools && request.toolChoice !== undefined && request.toolChoice !== "none") {
     return reject("'tool_choice' needs 'tools'.", "tool_choice", "invalid_value")
   }
   const toolConfig = hasTools ? toolConfigOf(request) : undefined
-  const generationConfig = generationConfigOf(request)
-  return {
+  const generationConfig = generationConfigOf(request, thinkingConfigOf(options, notes))
+  const body = {
     contents,
     ...(system.length === 0 ? {} : { systemInstruction: { parts: system } }),
     ...(hasTools
@@ -189,4 +236,5 @@ export const geminiBody = (modelId: string, request: NormalizedRequest): Record<
     ...(toolConfig === undefined ? {} : { toolConfig }),
     ...(Object.keys(generationConfig).length === 0 ? {} : { generationConfig })
   }
+  return { body, notes }
 }

@@ -22,7 +22,8 @@ import {
   type Usage
 } from "../common/openaiOutput.js"
 import { isRecord } from "../common/openaiRequest.js"
-import { rememberSignature, toolCallId } from "./toolIds.js"
+import { NO_MEMORY, rememberThought, type Thoughts } from "../common/thoughts.js"
+import { toolCallId } from "./toolIds.js"
 
 const FILTERED = new Set(["SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"])
 /** The model produced an unusable function call: an upstream failure, worth another attempt. */
@@ -60,7 +61,13 @@ export interface CandidateParts {
  * The parts of one candidate (or one streamed piece of it). `ordinal` is the number of function
  * calls this candidate already produced, so ids and OpenAI indices continue across stream chunks.
  */
-export const readParts = (responseId: string, candidateIndex: number, ordinal: number, content: unknown): CandidateParts => {
+export const readParts = (
+  responseId: string,
+  candidateIndex: number,
+  ordinal: number,
+  content: unknown,
+  thoughts: Thoughts
+): CandidateParts => {
   let text = ""
   let reasoning = ""
   const toolCalls: Array<ToolCallOut> = []
@@ -73,10 +80,12 @@ export const readParts = (responseId: string, candidateIndex: number, ordinal: n
       const id = typeof call["id"] === "string" && call["id"] !== ""
         ? call["id"]
         : toolCallId(responseId, candidateIndex, ordinal + toolCalls.length, call["name"], args)
-      if (typeof part["thoughtSignature"] === "string") rememberSignature(id, part["thoughtSignature"])
+      if (typeof part["thoughtSignature"] === "string") rememberThought(thoughts, [id], [{ thoughtSignature: part["thoughtSignature"] }])
       toolCalls.push({ id, type: "function", function: { name: call["name"], arguments: JSON.stringify(args) } })
     } else if (typeof part["text"] === "string") {
-      if (part["thought"] === true) reasoning += part["text"]
+      if (part["thought"] === true) {
+        if (thoughts.show) reasoning += part["text"]
+      }
       else text += part["text"]
     }
   }
@@ -95,7 +104,8 @@ export const translateGenerateContent = (
   endpointId: string,
   fallbackModel: string,
   expectedChoices: number,
-  body: Buffer
+  body: Buffer,
+  thoughts: Thoughts = NO_MEMORY(fallbackModel)
 ): Either.Either<string, StreamBroken> => {
   let doc: unknown
   try {
@@ -123,7 +133,7 @@ export const translateGenerateContent = (
   }
   const choices: Array<ChoiceOut> = []
   for (const candidate of [...candidates].sort((a, b) => candidateIndex(a) - candidateIndex(b))) {
-    const parts = readParts(responseId, candidateIndex(candidate), 0, candidate["content"])
+    const parts = readParts(responseId, candidateIndex(candidate), 0, candidate["content"], thoughts)
     const raw = typeof candidate["finishReason"] === "string" ? candidate["finishReason"] : "STOP"
     const finish = finishOf(raw, parts.toolCalls.length > 0)
     if (!finish.ok) return Either.left(malformed(endpointId, `finishReason ${finish.raw}`))

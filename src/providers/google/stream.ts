@@ -12,6 +12,7 @@ import type { StreamTranslator } from "../Adapter.js"
 import { chunkEvent, completionId, nowSeconds, usageEvent, type ChunkBase, type Usage } from "../common/openaiOutput.js"
 import { isRecord } from "../common/openaiRequest.js"
 import { SseParser } from "../common/sseParser.js"
+import { NO_MEMORY, type Thoughts } from "../common/thoughts.js"
 import { DONE_EVENT } from "../sse.js"
 import {
   answerBlockedRefusal,
@@ -44,7 +45,8 @@ export class GeminiStreamTranslator implements StreamTranslator {
     private readonly endpointId: string,
     private readonly fallbackModel: string,
     private readonly expectedChoices: number,
-    private readonly includeUsage: boolean
+    private readonly includeUsage: boolean,
+    private readonly thoughts: Thoughts = NO_MEMORY(fallbackModel)
   ) {}
 
   get failure(): StreamBroken | undefined {
@@ -144,7 +146,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
       const index = candidateIndex(candidate)
       const state = this.state(index)
       if (state.finished) continue
-      const parts = readParts(responseId, index, state.toolCalls, candidate["content"])
+      const parts = readParts(responseId, index, state.toolCalls, candidate["content"], this.thoughts)
       if (parts.reasoning !== "") out += this.delta(base, index, { reasoning_content: parts.reasoning })
       if (parts.text !== "") out += this.delta(base, index, { content: parts.text })
       for (const call of parts.toolCalls) {

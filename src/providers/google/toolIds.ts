@@ -5,9 +5,10 @@
  * Tool results are mapped back to function names through the assistant message's `tool_calls`.
  *
  * Gemini 3 also returns a `thoughtSignature` on function calls that must be echoed on the next
- * turn. OpenAI clients cannot carry it, so the adapter remembers it by tool-call id (bounded,
- * in memory). When it is unknown (other client, restart), Google's documented
- * `skip_thought_signature_validator` sentinel is sent for Gemini 3 models instead.
+ * turn. OpenAI clients cannot carry it, so it is remembered by tool-call id in the router's
+ * thinking memory (`reasoning/memory.ts`, shared with Anthropic's thinking blocks). When it is
+ * unknown (other client, restart), Google's documented `skip_thought_signature_validator` sentinel
+ * is sent for Gemini 3 models instead.
  */
 import { createHash } from "node:crypto"
 
@@ -20,17 +21,3 @@ export const SKIP_SIGNATURE = "skip_thought_signature_validator"
 
 /** Gemini 3 rejects replayed function calls without a thought signature. */
 export const needsSignature = (modelId: string): boolean => /^(models\/)?gemini-3/.test(modelId)
-
-const MAX_SIGNATURES = 10_000
-const signatures = new Map<string, string>()
-
-export const rememberSignature = (id: string, signature: string): void => {
-  signatures.delete(id)
-  signatures.set(id, signature)
-  if (signatures.size > MAX_SIGNATURES) {
-    const oldest = signatures.keys().next()
-    if (oldest.done !== true) signatures.delete(oldest.value)
-  }
-}
-
-export const recallSignature = (id: string): string | undefined => signatures.get(id)
