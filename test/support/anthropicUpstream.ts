@@ -1,10 +1,15 @@
 /**
  * A loopback Anthropic Messages API (`POST /v1/messages`) for tests. It validates requests the way
- * the real API does (headers, `max_tokens`, alternation, tool_use/tool_result pairing, block
- * shapes, unknown fields), records them, and answers from a per-test script: a message (as JSON,
+ * the real API does (headers, `max_tokens` and the model's output limit, alternation starting with
+ * the user, tool_use/tool_result pairing, block shapes, non-whitespace text, unknown fields, and the
+ * extended-thinking rules: budget ≥ 1,024 and < `max_tokens`, adaptive only on the models that have
+ * it, no `temperature`/`top_k`, `top_p` ≥ 0.95, no forced tool choice and no prefill with thinking,
+ * thinking blocks with the signature it issued, and a tool loop continued only with the thinking
+ * block first), records them, and answers from a per-test script: a message (as JSON,
  * or as the real event sequence when `stream` is set, with deltas split as finely as asked),
  * raw events (mid-stream `error`, cut streams) or an HTTP error.
  */
+import { createHmac } from "node:crypto"
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { isRecord } from "../../src/providers/common/openaiContent.js"
@@ -13,6 +18,7 @@ import type { PromptCache } from "./promptCache.js"
 export type ContentBlock =
   | { readonly type: "text"; readonly text: string }
   | { readonly type: "thinking"; readonly thinking: string }
+  | { readonly type: "redacted_thinking"; readonly data: string }
   | { readonly type: "tool_use"; readonly id: string; readonly name: string; readonly input: Record<string, unknown> }
 
 export interface MessageSpec {
@@ -65,8 +71,79 @@ export interface AnthropicUpstream {
 
 const TOP_LEVEL = new Set([
   "model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream", "temperature",
-  "top_p", "top_k", "tools", "tool_choice", "thinking", "service_tier"
+  "top_p", "top_k", "tools", "tool_choice", "thinking", "service_tier", "output_config"
 ])
+
+/** What the fake signs its thinking blocks with (the real API's signatures are opaque too). */
+export const thinkingSignature = (thinking: string): string =>
+  `sig_${createHmac("sha256", "fake-anthropic").update(thinking).digest("base64url").slice(0, 32)}`
+/** Redacted thinking the fake hands out carries this prefix; anything else was not issued by it. */
+export const REDACTED_PREFIX = "EmwKAhgBEgy"
+
+/** Output limits per model family, as documented (the fallback covers test model ids). */
+export const maxOutputTokens = (model: string): number =>
+  /claude-opus-4-(6|7)/.test(model) ? 128_000 : /claude-opus-4(-0|-1|$)/.test(model) ? 32_000 : 64_000
+const ADAPTIVE = /claude-(opus|sonnet)-4-(6|7)/
+const ADAPTIVE_ONLY = /claude-opus-4-7/
+
+/** Whether the request turns thinking on (enabled or adaptive). */
+export const thinkingOn = (body: Readonly<Record<string, unknown>>): boolean => {
+  const thinking = body["thinking"]
+  return isRecord(thinking) && (thinking["type"] === "enabled" || thinking["type"] === "adaptive")
+}
+
+const validateThinking = (body: Record<string, unknown>, bad: (message: string) => { status: number; type: string; message: string }) => {
+  const model = String(body["model"])
+  const maxTokens = body["max_tokens"] as number
+  if (maxTokens > maxOutputTokens(model)) {
+    return bad(`max_tokens: ${maxTokens} > ${maxOutputTokens(model)}, which is the maximum allowed number of output tokens for ${model}`)
+  }
+  const thinking = body["thinking"]
+  const outputConfig = body["output_config"]
+  if (outputConfig !== undefined) {
+    const effort = isRecord(outputConfig) ? outputConfig["effort"] : undefined
+    if (!["low", "medium", "high", "max"].includes(String(effort))) return bad("output_config.effort: Input should be 'low', 'medium', 'high' or 'max'")
+    if (effort === "max" && !/claude-opus/.test(model)) return bad(`output_config.effort: 'max' is not supported by ${model}`)
+  }
+  if (thinking === undefined) return undefined
+  if (!isRecord(thinking)) return bad("thinking: Input should be an object")
+  switch (thinking["type"]) {
+    case "disabled":
+      return undefined
+    case "enabled": {
+      if (ADAPTIVE_ONLY.test(model)) return bad(`thinking.type.enabled is not supported for this model. Use thinking.type.adaptive and output_config.effort.`)
+      const budget = thinking["budget_tokens"]
+      if (!Number.isInteger(budget) || (budget as number) < 1024) return bad("thinking.enabled.budget_tokens: Input should be greater than or equal to 1024")
+      if ((budget as number) >= maxTokens) return bad("`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size")
+      break
+    }
+    case "adaptive":
+      if (!ADAPTIVE.test(model)) return bad(`adaptive thinking is not supported on ${model}`)
+      break
+    default:
+      return bad("thinking.type: Input should be 'enabled', 'disabled' or 'adaptive'")
+  }
+  const temperature = body["temperature"]
+  if (temperature !== undefined && temperature !== 1) return bad("`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking")
+  if (body["top_k"] !== undefined) return bad("`top_k` must be unset when thinking is enabled.")
+  const topP = body["top_p"]
+  if (typeof topP === "number" && topP < 0.95) return bad("`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled.")
+  const choice = body["tool_choice"]
+  if (isRecord(choice) && (choice["type"] === "any" || choice["type"] === "tool")) return bad("Thinking may not be enabled when tool_choice forces tool use.")
+  const messages = body["messages"] as Array<Record<string, unknown>>
+  const last = messages[messages.length - 1]
+  if (last?.["role"] === "assistant") return bad("This model does not support assistant message prefill when thinking is enabled.")
+  const lastContent = Array.isArray(last?.["content"]) ? last["content"] : []
+  if (isRecord(lastContent[0]) && lastContent[0]["type"] === "tool_result") {
+    const at = messages.length - 2
+    const assistant = messages[at]
+    const first = Array.isArray(assistant?.["content"]) ? assistant["content"][0] : undefined
+    if (!isRecord(first) || (first["type"] !== "thinking" && first["type"] !== "redacted_thinking")) {
+      return bad(`messages.${at}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${isRecord(first) ? String(first["type"]) : "text"}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`)
+    }
+  }
+  return undefined
+}
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/gif", "image/webp"])
 
 /** The real API's checks, reduced to what a translator can get wrong. Returns the error message. */
@@ -109,7 +186,19 @@ export const validateAnthropic = (headers: IncomingHttpHeaders, body: unknown): 
       switch (block["type"]) {
         case "text":
           if (typeof block["text"] !== "string" || block["text"] === "") return bad(`${at}: text content blocks must be non-empty`)
+          if (block["text"].trim() === "") return bad(`${at}: text content blocks must contain non-whitespace text`)
           sawNonResult = true
+          break
+        case "thinking":
+          if (message["role"] !== "assistant") return bad(`${at}: thinking blocks are only allowed in assistant messages`)
+          if (typeof block["thinking"] !== "string" || block["signature"] !== thinkingSignature(block["thinking"])) {
+            return bad(`${at}: Invalid \`signature\` in \`thinking\` block`)
+          }
+          break
+        case "redacted_thinking":
+          if (message["role"] !== "assistant" || typeof block["data"] !== "string" || !block["data"].startsWith(REDACTED_PREFIX)) {
+            return bad(`${at}: Invalid \`data\` in \`redacted_thinking\` block`)
+          }
           break
         case "image": {
           const source = block["source"]
@@ -151,6 +240,8 @@ export const validateAnthropic = (headers: IncomingHttpHeaders, body: unknown): 
       return bad("final assistant content cannot end with trailing whitespace")
     }
   }
+  const thinkingProblem = validateThinking(body, bad)
+  if (thinkingProblem !== undefined) return thinkingProblem
   const tools = body["tools"]
   if (tools !== undefined) {
     if (!Array.isArray(tools)) return bad("tools: Input should be a valid list")
@@ -192,15 +283,17 @@ export const messageEvents = (message: MessageSpec, model: string, textChunk = 4
   }]
   message.content.forEach((block, index) => {
     const start = block.type === "text" ? { type: "text", text: "" }
-      : block.type === "thinking" ? { type: "thinking", thinking: "" }
+      : block.type === "thinking" ? { type: "thinking", thinking: "", signature: "" }
+      : block.type === "redacted_thinking" ? block
       : { type: "tool_use", id: block.id, name: block.name, input: {} }
     events.push({ event: "content_block_start", data: { type: "content_block_start", index, content_block: start } })
     if (index === 0) events.push({ event: "ping", data: { type: "ping" } })
     const deltas = block.type === "text" ? chunks(block.text, textChunk).map((text) => ({ type: "text_delta", text }))
       : block.type === "thinking" ? [
         ...chunks(block.thinking, textChunk).map((thinking) => ({ type: "thinking_delta", thinking })),
-        { type: "signature_delta", signature: "EqQBCgIYAhIM" }
+        { type: "signature_delta", signature: thinkingSignature(block.thinking) }
       ]
+      : block.type === "redacted_thinking" ? []
       : [{ type: "input_json_delta", partial_json: "" },
         ...chunks(JSON.stringify(block.input), jsonChunk).map((partial_json) => ({ type: "input_json_delta", partial_json }))]
     for (const delta of deltas) events.push({ event: "content_block_delta", data: { type: "content_block_delta", index, delta } })
@@ -282,13 +375,15 @@ export const startAnthropicUpstream = async (options: { readonly cache?: PromptC
         case "events":
           return void stream(res, reply.events, reply.end ?? "complete")
         case "message": {
-          const m = reply.message.usage === undefined && options.cache !== undefined
+          const scripted = reply.message.usage === undefined && options.cache !== undefined
             ? { ...reply.message, usage: cachedUsage(options.cache, model, request, 5) }
             : reply.message
+          // Thinking comes back only when the request turned it on.
+          const m = thinkingOn(request) ? scripted : { ...scripted, content: scripted.content.filter((b) => b.type !== "thinking" && b.type !== "redacted_thinking") }
           if (request["stream"] === true) return void stream(res, messageEvents(m, model, reply.textChunk, reply.jsonChunk), "complete")
           return send(res, 200, {
             id: m.id ?? "msg_stub", type: "message", role: "assistant", model: m.model ?? model,
-            content: m.content.map((b) => (b.type === "thinking" ? { ...b, signature: "EqQBCgIYAhIM" } : b)),
+            content: m.content.map((b) => (b.type === "thinking" ? { ...b, signature: thinkingSignature(b.thinking) } : b)),
             stop_reason: m.stop_reason ?? "end_turn", stop_sequence: null,
             usage: m.usage ?? { input_tokens: 10, output_tokens: 5 }
           })

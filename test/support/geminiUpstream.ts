@@ -2,7 +2,9 @@
  * A loopback Gemini API (`/v1beta/models/{model}:generateContent` and
  * `:streamGenerateContent?alt=sse`) for tests. It validates requests like the real API (key
  * header, roles, part shapes, unknown fields, function-response pairing, Gemini 3 thought
- * signatures), records them, and answers from a per-test script: a candidate set (as one JSON
+ * signatures it issued (or Google's skip sentinel), `thinkingConfig`: budget ranges per 2.5 model,
+ * levels per Gemini 3 model, never both), records them; thought parts come back only with
+ * `includeThoughts`, and answers from a per-test script: a candidate set (as one JSON
  * response, or streamed as a sequence of `GenerateContentResponse` events), raw events or an error.
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http"
@@ -61,8 +63,49 @@ const GENERATION = new Set([
   "frequencyPenalty", "responseMimeType", "responseSchema", "responseJsonSchema", "thinkingConfig", "responseLogprobs", "logprobs"
 ])
 const DATA_FIELDS = ["text", "inlineData", "fileData", "functionCall", "functionResponse"]
+const SKIP_SIGNATURE = "skip_thought_signature_validator"
 
-export const validateGemini = (model: string, headers: IncomingHttpHeaders, body: unknown): { status: number; statusText: string; message: string } | undefined => {
+/** Budget ranges (and whether 0 turns thinking off) per 2.5 model, as documented; -1 is dynamic everywhere. */
+const budgetRange = (model: string): { min: number; max: number; off: boolean } | undefined =>
+  /gemini-2\.5-pro/.test(model) ? { min: 128, max: 32_768, off: false }
+    : /gemini-2\.5-flash-lite/.test(model) ? { min: 512, max: 24_576, off: true }
+    : /gemini-2\.5-flash/.test(model) ? { min: 1, max: 24_576, off: true }
+    : undefined
+const levelsOf = (model: string): ReadonlyArray<string> | undefined =>
+  /gemini-3[.\d]*-flash/.test(model) ? ["minimal", "low", "medium", "high"] : /gemini-3/.test(model) ? ["low", "high"] : undefined
+
+const validateThinkingConfig = (model: string, config: unknown): string | undefined => {
+  if (config === undefined) return undefined
+  if (!isRecord(config)) return "generation_config.thinking_config: must be an object"
+  for (const key of Object.keys(config)) {
+    if (!["thinkingBudget", "thinkingLevel", "includeThoughts"].includes(key)) return `Invalid JSON payload received. Unknown name "${key}" at 'generation_config.thinking_config': Cannot find field.`
+  }
+  const budget = config["thinkingBudget"]
+  const level = config["thinkingLevel"]
+  if (budget !== undefined && level !== undefined) return "You can only set either thinking budget or thinking level, not both."
+  if (level !== undefined) {
+    const levels = levelsOf(model)
+    if (levels === undefined) return "Thinking level is not supported for this model."
+    if (!levels.includes(String(level))) return `Thinking level ${String(level)} is not supported by ${model}; supported: ${levels.join(", ")}.`
+  }
+  if (budget !== undefined) {
+    if (!Number.isInteger(budget)) return "thinking_budget: must be an integer"
+    const range = budgetRange(model)
+    const b = budget as number
+    if (range !== undefined && b !== -1) {
+      if (b === 0 && !range.off) return "Budget 0 is invalid. This model only works in thinking mode."
+      if (b !== 0 && (b < range.min || b > range.max)) return `The thinking budget ${b} is invalid. Please choose a value between ${range.min} and ${range.max}.`
+    }
+  }
+  return undefined
+}
+
+export const validateGemini = (
+  model: string,
+  headers: IncomingHttpHeaders,
+  body: unknown,
+  issuedSignatures: ReadonlySet<string> = new Set()
+): { status: number; statusText: string; message: string } | undefined => {
   const bad = (message: string) => ({ status: 400, statusText: "INVALID_ARGUMENT", message })
   if (typeof headers["x-goog-api-key"] !== "string" || headers["x-goog-api-key"] === "") {
     return { status: 403, statusText: "PERMISSION_DENIED", message: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API." }
@@ -73,6 +116,8 @@ export const validateGemini = (model: string, headers: IncomingHttpHeaders, body
   if (config !== undefined) {
     if (!isRecord(config)) return bad("generation_config must be an object")
     for (const key of Object.keys(config)) if (!GENERATION.has(key)) return bad(`Invalid JSON payload received. Unknown name "${key}" at 'generation_config': Cannot find field.`)
+    const thinking = validateThinkingConfig(model, config["thinkingConfig"])
+    if (thinking !== undefined) return bad(thinking)
   }
   const checkParts = (parts: unknown, at: string): string | undefined => {
     if (!Array.isArray(parts) || parts.length === 0) return `${at}.parts: must not be empty`
@@ -121,6 +166,10 @@ export const validateGemini = (model: string, headers: IncomingHttpHeaders, body
       const first = parts.find((p) => isRecord(p["functionCall"]))
       if (first !== undefined && typeof first["thoughtSignature"] !== "string") {
         return bad(`Function call \`${calls[0]}\` in the ${i + 1}. content block is missing a \`thought_signature\`.`)
+      }
+      const signature = first?.["thoughtSignature"]
+      if (typeof signature === "string" && signature !== SKIP_SIGNATURE && !issuedSignatures.has(signature)) {
+        return bad(`Corrupted thought signature in the ${i + 1}. content block.`)
       }
     }
     previousCalls = calls
@@ -197,6 +246,18 @@ export const responseEvents = (reply: Extract<GeminiReply, { type: "response" }>
   return events
 }
 
+/**
+ * Thought parts come back only with `includeThoughts`; every thought signature handed out is
+ * remembered, so a replay is checked against what this server issued.
+ */
+const withThoughts = (reply: Extract<GeminiReply, { type: "response" }>, body: unknown, issued: Set<string>): GeminiReply => {
+  const config = isRecord(body) && isRecord(body["generationConfig"]) ? body["generationConfig"]["thinkingConfig"] : undefined
+  const include = isRecord(config) && config["includeThoughts"] === true
+  const candidates = reply.candidates.map((c) => ({ ...c, parts: c.parts.filter((p) => include || p["thought"] !== true) }))
+  for (const c of candidates) for (const p of c.parts) if (typeof p["thoughtSignature"] === "string") issued.add(p["thoughtSignature"])
+  return { ...reply, candidates }
+}
+
 /** Gemini's implicit cache: a prompt repeating an earlier one's leading contents reports them as `cachedContentTokenCount`. */
 const cachedUsage = (cache: PromptCache, model: string, request: Record<string, unknown>) => {
   const units = [
@@ -211,6 +272,7 @@ const cachedUsage = (cache: PromptCache, model: string, request: Record<string, 
 /** `cache`: report usage from a simulated implicit cache for replies that set no usage of their own. */
 export const startGeminiUpstream = async (options: { readonly cache?: PromptCache } = {}): Promise<GeminiUpstream> => {
   const requests: Array<GeminiRequest> = []
+  const issued = new Set<string>()
   let queue: Array<GeminiReply> = [{ type: "response", candidates: [{ parts: [{ text: "Hello from Gemini" }], finishReason: "STOP" }] }]
   const server = createServer((req, res) => {
     const chunks: Array<Buffer> = []
@@ -230,13 +292,14 @@ export const startGeminiUpstream = async (options: { readonly cache?: PromptCach
         ? { status: 404, statusText: "NOT_FOUND", message: `Not found: ${req.method} ${url.pathname}` }
         : stream && url.searchParams.get("alt") !== "sse"
         ? { status: 400, statusText: "INVALID_ARGUMENT", message: "stub: streaming requires alt=sse" }
-        : validateGemini(model, req.headers, body)
+        : validateGemini(model, req.headers, body, issued)
       requests.push({ headers: req.headers, path: req.url ?? "", model, stream, body: isRecord(body) ? body : {}, rejected: invalid?.message })
       if (invalid !== undefined) return send(res, invalid.status, geminiError(invalid.status, invalid.statusText, invalid.message))
       const queued = (queue.length > 1 ? queue.shift() : queue[0]) as GeminiReply
-      const reply: GeminiReply = queued.type === "response" && queued.usageMetadata === undefined && options.cache !== undefined
+      const scripted: GeminiReply = queued.type === "response" && queued.usageMetadata === undefined && options.cache !== undefined
         ? { ...queued, usageMetadata: cachedUsage(options.cache, model, body as Record<string, unknown>) }
         : queued
+      const reply = scripted.type === "response" ? withThoughts(scripted, body, issued) : scripted
       if (reply.type === "error") return send(res, reply.status, geminiError(reply.status, reply.statusText, reply.message, reply.details), reply.headers)
       const events = reply.type === "events" ? reply.events : stream ? responseEvents(reply, model) : undefined
       if (events === undefined && reply.type === "response") {
