@@ -51,6 +51,8 @@ export interface RequestRecord {
   readonly baselinePicoUsd?: number | undefined
   /** That model (`provider:modelId`). */
   readonly baselineEndpoint?: string | undefined
+  /** Of `tokensOut`, those spent thinking (`completion_tokens_details.reasoning_tokens`, where reported). */
+  readonly tokensReasoning?: number
   /** The x402 payment signed for this request, in micro-USD (0: none). */
   readonly paymentMicroUsd: number
   readonly paid: boolean
@@ -62,6 +64,7 @@ export interface ModelToday {
   readonly errors: number
   readonly tokensIn: number
   readonly tokensOut: number
+  readonly tokensReasoning: number
   readonly payments: number
   readonly spendUsd: number
 }
@@ -126,6 +129,7 @@ interface Series {
   failovers: number
   tokensIn: number
   tokensOut: number
+  tokensReasoning: number
   payments: number
   paymentMicroUsd: number
   readonly errors: Map<string, number>
@@ -140,6 +144,7 @@ interface Today {
   errors: number
   tokensIn: number
   tokensOut: number
+  tokensReasoning: number
   payments: number
   paymentMicroUsd: number
 }
@@ -168,7 +173,7 @@ export const makeRecorder = (now: () => number = Date.now) => {
   }
   const newSeries = (key: string, model: string, category: string, endpoint: string): Series => {
     const created: Series = {
-      model, category, endpoint, requests: 0, attempts: 0, failovers: 0, tokensIn: 0, tokensOut: 0, payments: 0, paymentMicroUsd: 0,
+      model, category, endpoint, requests: 0, attempts: 0, failovers: 0, tokensIn: 0, tokensOut: 0, tokensReasoning: 0, payments: 0, paymentMicroUsd: 0,
       errors: new Map(), total: new Float64Array(LATENCY_BUCKETS.length + 1), totalSeconds: 0,
       ttfb: new Float64Array(TTFB_BUCKETS.length + 1), ttfbSeconds: 0
     }
@@ -196,6 +201,7 @@ export const makeRecorder = (now: () => number = Date.now) => {
     s.failovers += r.failovers
     s.tokensIn += r.tokensIn
     s.tokensOut += r.tokensOut
+    s.tokensReasoning += r.tokensReasoning ?? 0
     if (r.paid) s.payments += 1
     s.paymentMicroUsd += r.paymentMicroUsd
     const b = bucketIndex(LATENCY_BUCKETS, r.totalMs)
@@ -219,13 +225,14 @@ export const makeRecorder = (now: () => number = Date.now) => {
       const name = today.has(r.endpoint) || today.size < MAX_SERIES ? r.endpoint : "other"
       let t = today.get(name)
       if (t === undefined) {
-        t = { requests: 0, errors: 0, tokensIn: 0, tokensOut: 0, payments: 0, paymentMicroUsd: 0 }
+        t = { requests: 0, errors: 0, tokensIn: 0, tokensOut: 0, tokensReasoning: 0, payments: 0, paymentMicroUsd: 0 }
         today.set(name, t)
       }
       t.requests += 1
       if (r.error !== undefined) t.errors += 1
       t.tokensIn += r.tokensIn
       t.tokensOut += r.tokensOut
+      t.tokensReasoning += r.tokensReasoning ?? 0
       if (r.paid) t.payments += 1
       t.paymentMicroUsd += r.paymentMicroUsd
     }
@@ -265,6 +272,7 @@ export const makeRecorder = (now: () => number = Date.now) => {
           errors: t.errors,
           tokensIn: t.tokensIn,
           tokensOut: t.tokensOut,
+          tokensReasoning: t.tokensReasoning,
           payments: t.payments,
           spendUsd: t.paymentMicroUsd / 1e6
         })).sort((a, b) => b.requests - a.requests)
@@ -289,6 +297,7 @@ export const makeRecorder = (now: () => number = Date.now) => {
     counter("llmrouter_failovers_total", "Moves to another endpoint of the chain, stream continuations included.", (s) => s.failovers)
     counter("llmrouter_input_tokens_total", "Prompt tokens reported by upstreams (usage).", (s) => s.tokensIn)
     counter("llmrouter_output_tokens_total", "Completion tokens reported by upstreams (usage).", (s) => s.tokensOut)
+    counter("llmrouter_reasoning_tokens_total", "Of the completion tokens, those spent thinking (where the upstream reports them).", (s) => s.tokensReasoning)
     counter("llmrouter_payments_total", "x402 payments signed.", (s) => s.payments)
     counter("llmrouter_payments_usd_total", "x402 payments signed, in USD.", (s) => s.paymentMicroUsd / 1e6)
     out.family("llmrouter_request_duration_seconds", "histogram", "Time from the request reaching the router to its end (a stream's last byte).")

@@ -15,9 +15,11 @@ export interface Tokens {
   readonly cached: number
   /** Prompt tokens written to the cache (`prompt_tokens_details.cache_write_tokens`: Anthropic's cache creation). */
   readonly written: number
+  /** Of `out`, reasoning (`completion_tokens_details.reasoning_tokens`). */
+  readonly reasoning: number
 }
 
-export const NO_TOKENS: Tokens = { in: 0, out: 0, cached: 0, written: 0 }
+export const NO_TOKENS: Tokens = { in: 0, out: 0, cached: 0, written: 0, reasoning: 0 }
 
 const count = (name: string) => new RegExp(`"${name}"\\s*:\\s*(\\d+)`)
 const PROMPT = count("prompt_tokens")
@@ -26,6 +28,7 @@ const CACHED = count("cached_tokens")
 // DeepSeek's own name for cache hits, on OpenAI-compatible answers that lack `cached_tokens`.
 const CACHE_HIT = count("prompt_cache_hit_tokens")
 const WRITTEN = count("cache_write_tokens")
+const REASONING = count("reasoning_tokens")
 
 const match = (pattern: RegExp, text: string) => Number(pattern.exec(text)?.[1] ?? 0)
 
@@ -39,7 +42,8 @@ export const usageFromBody = (bytes: Buffer | string): Tokens => {
     in: match(PROMPT, text),
     out: match(COMPLETION, text),
     cached: CACHED.test(text) ? match(CACHED, text) : match(CACHE_HIT, text),
-    written: match(WRITTEN, text)
+    written: match(WRITTEN, text),
+    reasoning: match(REASONING, text)
   }
 }
 
@@ -52,11 +56,13 @@ const numberAt = (value: unknown, key: string): number | undefined => {
 export const usageFromChunk = (usage: unknown): Tokens => {
   if (typeof usage !== "object" || usage === null) return NO_TOKENS
   const details = (usage as { prompt_tokens_details?: unknown }).prompt_tokens_details
+  const completionDetails = (usage as { completion_tokens_details?: unknown }).completion_tokens_details
   return {
     in: numberAt(usage, "prompt_tokens") ?? 0,
     out: numberAt(usage, "completion_tokens") ?? 0,
     cached: numberAt(details, "cached_tokens") ?? numberAt(usage, "prompt_cache_hit_tokens") ?? 0,
-    written: numberAt(details, "cache_write_tokens") ?? 0
+    written: numberAt(details, "cache_write_tokens") ?? 0,
+    reasoning: numberAt(completionDetails, "reasoning_tokens") ?? 0
   }
 }
 

@@ -85,6 +85,7 @@ export const makeReporter = (metrics: MetricsService, config: RouterConfig, pric
           // Only `auto` decided anything: its cost is compared with the reasoning chain's first model.
           baselinePicoUsd: trace.route?.reason === undefined || baselinePrice === undefined ? undefined : costOf(baselinePrice, tokens),
           baselineEndpoint: pricing.baseline,
+          tokensReasoning: tokens.reasoning,
           paymentMicroUsd: signed === undefined ? 0 : paymentMicroUsd(config, signed.signed),
           paid: signed !== undefined
         })

@@ -149,12 +149,14 @@ describe("exposition", () => {
 describe("usage from a complete answer", () => {
   it("reads the last usage object without parsing the body", () => {
     const body = JSON.stringify({ choices: [{ message: { content: "\"usage\" in text" } }], usage: { prompt_tokens: 12, prompt_tokens_details: { cached_tokens: 4 }, completion_tokens: 34 } })
-    expect(usageFromBody(Buffer.from(body))).toEqual({ in: 12, out: 34, cached: 4, written: 0 })
-    expect(usageFromBody(body)).toEqual({ in: 12, out: 34, cached: 4, written: 0 })
-    expect(usageFromBody("{\"choices\":[]}")).toEqual({ in: 0, out: 0, cached: 0, written: 0 })
+    expect(usageFromBody(Buffer.from(body))).toEqual({ in: 12, out: 34, cached: 4, written: 0, reasoning: 0 })
+    expect(usageFromBody(body)).toEqual({ in: 12, out: 34, cached: 4, written: 0, reasoning: 0 })
+    expect(usageFromBody("{\"choices\":[]}")).toEqual({ in: 0, out: 0, cached: 0, written: 0, reasoning: 0 })
     // DeepSeek's own name for cache hits, and the cache writes of translated Anthropic answers.
     expect(usageFromBody("{\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":1,\"prompt_cache_hit_tokens\":8}}")).toMatchObject({ cached: 8 })
     expect(usageFromBody("{\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":1,\"prompt_tokens_details\":{\"cached_tokens\":2,\"cache_write_tokens\":5}}}"))
-      .toEqual({ in: 9, out: 1, cached: 2, written: 5 })
+      .toEqual({ in: 9, out: 1, cached: 2, written: 5, reasoning: 0 })
+    const thought = JSON.stringify({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 30, completion_tokens_details: { reasoning_tokens: 21 } } })
+    expect(usageFromBody(thought)).toMatchObject({ in: 1, out: 30, reasoning: 21 })
   })
 })
