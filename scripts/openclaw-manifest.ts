@@ -31,6 +31,7 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   conversations: "Conversation memory for llmrouter/auto: stay on the endpoint whose prompt cache is warm (cacheTtlMs per provider), send tool results back to the model that called the tool.",
   prices: "Per-model prices in USD per million tokens (input, output, cachedInput, cacheWrite) over the built-in table: cost and savings in /stats.",
   limits: "What one client may hold of the server: header and whole-request deadlines (408), the open-connection cap (503), the keep-alive idle timeout.",
+  reasoning: "Thinking: the effort used per category when a request asks for none (default: reasoning at medium), and the bounds of the in-memory store of thinking blocks kept for tool loops.",
   storedResponses: "Responses API (POST /v1/responses): how long stored responses can be continued with previous_response_id, and how many / how many MiB are kept.",
   failoverOnContentFilter: "Fail over to the next candidate when a provider refuses a prompt on content-policy grounds.",
   retry: "Retry and failover policy: attempts, same-endpoint retries, backoff, longest Retry-After waited out.",
