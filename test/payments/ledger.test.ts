@@ -3,26 +3,11 @@ import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { Ledger, ledgerPath, type NewPayment } from "../../src/payments/ledger.js"
+import { payment as testPayment } from "../store/payments.js"
 
 const dir = () => mkdtempSync(Path.join(tmpdir(), "llmrouter-ledger-"))
-let counter = 0
-const payment = (overrides: Partial<NewPayment> = {}): NewPayment => ({
-  requestId: `r${counter}`,
-  idempotencyKey: undefined,
-  endpoint: "rungate:deepseek/deepseek-chat",
-  upstream: "rungate",
-  network: "eip155:8453",
-  asset: "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913",
-  symbol: "USDC",
-  amount: 10_000n,
-  microUsd: 10_000n,
-  payTo: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
-  payer: "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23",
-  nonce: `0x${(counter++).toString(16).padStart(64, "0")}`,
-  validBefore: 1n,
-  x402Version: 2,
-  ...overrides
-})
+/** A unique 0.01 USDC payment (the helper the store suites share). */
+const payment = (overrides: Partial<NewPayment> = {}): NewPayment => testPayment("ledger", overrides)
 const limits = (now: number, capMicroUsd = 50_000n) => ({ now, dailyCapMicroUsd: capMicroUsd, idempotencyWindowMs: 3_600_000 })
 
 describe("Ledger", () => {
