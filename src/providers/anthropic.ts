@@ -6,14 +6,12 @@ import { Either, Redacted } from "effect"
 import { BadRequest } from "../errors/upstream.js"
 import type { Adapter, ResolvedEndpoint } from "./Adapter.js"
 import { withCacheBreakpoints } from "./anthropic/cacheBreakpoints.js"
-import { thoughtsFor } from "./common/thoughts.js"
+import { thinkingFor, thoughtsFor } from "./common/thoughts.js"
 import { AnthropicStreamTranslator } from "./anthropic/stream.js"
 import { anthropicBody } from "./anthropic/request.js"
 import { translateMessage } from "./anthropic/response.js"
 import { openAiErrorBody } from "./common/openaiOutput.js"
 import { catchInvalid, isRecord, normalize } from "./common/openaiRequest.js"
-import { withDefaultEffort } from "../reasoning/effort.js"
-import { thinkingProfile } from "../reasoning/profiles.js"
 import { classifyHttpError } from "./httpErrors.js"
 
 export const ANTHROPIC_VERSION = "2023-06-01"
@@ -54,11 +52,7 @@ export const AnthropicAdapter: Adapter<string> = {
     }
     const built = catchInvalid(() => {
       const normalized = normalize(request.body, "anthropic")
-      return anthropicBody(endpoint.modelId, normalized, {
-        thinking: endpoint.thinking ?? thinkingProfile("anthropic", endpoint.modelId, undefined),
-        ask: withDefaultEffort(normalized.reasoning, request.defaultEffort),
-        memory: request.memory
-      })
+      return anthropicBody(endpoint.modelId, normalized, thinkingFor("anthropic", endpoint, request, normalized))
     })
     if (!built.ok) return Either.left(built.error)
     return Either.right({

@@ -12,9 +12,7 @@ import { geminiBody, geminiModel } from "./google/request.js"
 import { translateGenerateContent } from "./google/response.js"
 import { GeminiStreamTranslator } from "./google/stream.js"
 import { classifyHttpError } from "./httpErrors.js"
-import { thoughtsFor } from "./common/thoughts.js"
-import { withDefaultEffort } from "../reasoning/effort.js"
-import { thinkingProfile } from "../reasoning/profiles.js"
+import { thinkingFor, thoughtsFor } from "./common/thoughts.js"
 
 const headersFor = (endpoint: ResolvedEndpoint, stream: boolean): Record<string, string> => ({
   "content-type": "application/json",
@@ -67,11 +65,7 @@ export const GoogleAdapter: Adapter<string> = {
   buildRequest: (endpoint, request) => {
     const built = catchInvalid(() => {
       const normalized = normalize(request.body, "google")
-      return geminiBody(endpoint.modelId, normalized, {
-        thinking: endpoint.thinking ?? thinkingProfile("google", endpoint.modelId, undefined),
-        ask: withDefaultEffort(normalized.reasoning, request.defaultEffort),
-        memory: request.memory
-      })
+      return geminiBody(endpoint.modelId, normalized, thinkingFor("google", endpoint, request, normalized))
     })
     if (!built.ok) return Either.left(built.error)
     return Either.right({

@@ -3,8 +3,12 @@
  * asked `reasoning.exclude`), and, for a turn that called tools, into the tool-loop memory so the
  * next turn can hand it back to the same model.
  */
-import { reasoningAsk } from "../../reasoning/effort.js"
+import type { ProviderKind } from "../../config/schema.js"
+import { reasoningAsk, type ReasoningAsk, withDefaultEffort } from "../../reasoning/effort.js"
 import type { ThinkingMemory, Thought } from "../../reasoning/memory.js"
+import { thinkingProfile } from "../../reasoning/profiles.js"
+import type { ThinkingSpec } from "../../config/thinking.js"
+import type { NormalizedRequest } from "./openaiRequest.js"
 import type { ChatRequest, ResolvedEndpoint } from "../Adapter.js"
 
 export interface Thoughts {
@@ -22,6 +26,18 @@ const showReasoning = (request: ChatRequest): boolean => {
     return true
   }
 }
+
+/** How a translating adapter thinks for this request: the endpoint's style, the client's ask (or the route's default effort), the tool-loop memory. */
+export const thinkingFor = (
+  kind: ProviderKind,
+  endpoint: ResolvedEndpoint,
+  request: ChatRequest,
+  normalized: NormalizedRequest
+): { readonly thinking: ThinkingSpec; readonly ask: ReasoningAsk | undefined; readonly memory: ThinkingMemory | undefined } => ({
+  thinking: endpoint.thinking ?? thinkingProfile(kind, endpoint.modelId, undefined),
+  ask: withDefaultEffort(normalized.reasoning, request.defaultEffort),
+  memory: request.memory
+})
 
 export const thoughtsFor = (endpoint: ResolvedEndpoint, request: ChatRequest): Thoughts => ({
   show: showReasoning(request),
