@@ -24,16 +24,15 @@ describe("the store's file lock", () => {
   it("breaks at once a lock whose process is gone", () => {
     const db = database()
     writeFileSync(lockPathOf(db), holder(deadPid()))
-    const { result, ms } = timed(() => withFileLock(db, () => "ran"))
-    expect(result).toBe("ran")
-    expect(ms).toBeLessThan(1_000)
+    // Not broken, it would be waited on and end busy after WAIT_MS: running proves it was broken.
+    expect(withFileLock(db, () => "ran")).toBe("ran")
     expect(existsSync(lockPathOf(db))).toBe(false)
   })
 
   it("breaks a lock held far longer than any transaction, even by a live process", () => {
     const db = database()
     writeFileSync(lockPathOf(db), holder(process.ppid, Date.now() - STALE_MS - 1_000))
-    expect(timed(() => withFileLock(db, () => "ran")).ms).toBeLessThan(1_000)
+    expect(withFileLock(db, () => "ran")).toBe("ran") // a live holder's lock would end busy, not run
   })
 
   it("waits for a live holder and runs once it lets go", () => {
