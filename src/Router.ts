@@ -24,7 +24,7 @@ import type { ChatRequest, ResolvedEndpoint } from "./providers/Adapter.js"
 import { adapters } from "./providers/registry.js"
 import { ProviderPool, type Route } from "./ProviderPool.js"
 import { Secrets } from "./Secrets.js"
-import { type Attempted, attemptEndpoint } from "./routing/attempt.js"
+import { type Attempted, attemptEndpoint, type NativeBody } from "./routing/attempt.js"
 import { type DecidedRoute, makeAutoRoute } from "./routing/autoRoute.js"
 import { continuationOrder, continueOn } from "./routing/continuation.js"
 import { describeError } from "./errors/describe.js"
@@ -38,7 +38,8 @@ import { UpstreamClient } from "./transport/UpstreamClient.js"
 import { ThinkingMemory } from "./reasoning/memory.js"
 
 export type Answer =
-  | { readonly _tag: "Complete"; readonly bytes: Buffer | string }
+  /** `native`: the upstream's own body, for a client that spoke its API (`ChatRequest.native`). */
+  | { readonly _tag: "Complete"; readonly bytes: Buffer | string; readonly native?: NativeBody }
   | { readonly _tag: "Stream"; readonly stream: Readable }
 
 export interface RouterResponse {

@@ -37,6 +37,11 @@ export interface CompleteAnswer {
 }
 
 export type AnswerEvent =
+  /**
+   * An upstream event in the client's own wire format (`ChunkBase.native`), to forward as it is;
+   * the chunks translated from it are not events of their own.
+   */
+  | { readonly _tag: "Native"; readonly frame: string }
   /** The first chunk's id and model (once, before any content). */
   | { readonly _tag: "Meta"; readonly id: string; readonly model: string }
   | { readonly _tag: "Text"; readonly text: string }
@@ -104,6 +109,8 @@ const eventsOf = (data: string, seenMeta: { value: boolean }): Array<AnswerEvent
     return [{ _tag: "Error", message: "llmrouter produced an unreadable stream event", code: "stream_broken" }]
   }
   if (!isRecord(parsed)) return []
+  const native = parsed["native"]
+  if (typeof native === "string") return native === "" ? [] : [{ _tag: "Native", frame: native }]
   if (isRecord(parsed["error"])) {
     const code = parsed["error"]["code"]
     return [{ _tag: "Error", message: str(parsed["error"]["message"]) || "the stream failed", code: typeof code === "string" ? code : null }]

@@ -112,6 +112,12 @@ export interface Adapter<Body extends AnyBody = AnyBody> {
     request: ChatRequest,
     body: Buffer
   ) => Either.Either<Buffer | string, StreamBroken>
+  /**
+   * When the client spoke this adapter's wire format (`request.native`): the upstream's complete
+   * body as that client gets it (the translation still serves metrics and budgets). A stream's
+   * translator then relays the upstream's own events alongside its chunks (`ChunkBase.native`).
+   */
+  readonly nativeResponse?: (request: ChatRequest, body: Buffer) => Buffer | undefined
   readonly streamTranslator: (endpoint: ResolvedEndpoint, request: ChatRequest) => StreamTranslator
   /** A cheap request that proves the provider is reachable and the key accepted, never billed (a models listing). */
   readonly healthCheck: (endpoint: ResolvedEndpoint) => HealthCheckRequest

@@ -9,6 +9,7 @@ import { withCacheBreakpoints } from "./anthropic/cacheBreakpoints.js"
 import { thinkingFor, thoughtsFor } from "./common/thoughts.js"
 import { AnthropicStreamTranslator } from "./anthropic/stream.js"
 import { anthropicBody } from "./anthropic/request.js"
+import { nativeMessagesBody } from "./anthropic/nativeRequest.js"
 import { translateMessage } from "./anthropic/response.js"
 import { openAiErrorBody } from "./common/openaiOutput.js"
 import { catchInvalid, isRecord, normalize } from "./common/openaiRequest.js"
@@ -43,11 +44,13 @@ export const AnthropicAdapter: Adapter<string> = {
   buildRequest: (endpoint, request) => {
     if (request.native?.kind === "anthropic") {
       // A Messages client's own body: sent as written (cache_control, thinking, betas), on our model id.
-      const { stream: _stream, ...body } = request.native.body
+      const { stream: _stream, ...client } = request.native.body
+      const { body, notes } = nativeMessagesBody(client, endpoint.modelId, request.memory)
       return Either.right({
         url: `${endpoint.apiBase}/v1/messages`,
         headers: { ...request.native.headers, ...headersFor(endpoint, request.stream) },
-        body: JSON.stringify({ ...body, model: endpoint.modelId, ...(request.stream ? { stream: true } : {}) })
+        body: JSON.stringify({ ...body, model: endpoint.modelId, ...(request.stream ? { stream: true } : {}) }),
+        notes
       })
     }
     const built = catchInvalid(() => {
@@ -72,12 +75,15 @@ export const AnthropicAdapter: Adapter<string> = {
       : new BadRequest({ endpoint: error.endpoint, message: error.message, status: error.status, body: shaped, contentType: "application/json" })
   },
   translateResponse: (endpoint, request, body) => translateMessage(endpoint.id, endpoint.modelId, body, thoughtsFor(endpoint, request)),
+  // A Messages client gets Anthropic's own answer: thinking signatures, stop_sequence, cache usage.
+  nativeResponse: (request, body) => (request.native?.kind === "anthropic" ? body : undefined),
   healthCheck: (endpoint) => ({
     url: `${endpoint.apiBase}/v1/models?limit=1`,
     headers: { ...headersFor(endpoint, false), "content-type": "application/json" }
   }),
   streamTranslator: (endpoint, request) => {
     const options = request.body["stream_options"]
-    return new AnthropicStreamTranslator(endpoint.id, endpoint.modelId, isRecord(options) && options["include_usage"] === true, thoughtsFor(endpoint, request))
+    const relay = request.native?.kind === "anthropic"
+    return new AnthropicStreamTranslator(endpoint.id, endpoint.modelId, relay || (isRecord(options) && options["include_usage"] === true), thoughtsFor(endpoint, request), relay)
   }
 }

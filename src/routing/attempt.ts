@@ -4,6 +4,7 @@
  * body, or a stream read up to its first real content (the commit point).
  */
 import { Effect, Either } from "effect"
+import type { ProviderKind } from "../config/schema.js"
 import type { InvalidRequest } from "../errors/request.js"
 import { Timeout, type UpstreamError } from "../errors/upstream.js"
 import type { Adapter, ChatRequest, ResolvedEndpoint } from "../providers/Adapter.js"
@@ -15,8 +16,14 @@ import { awaitFirstContent } from "./stream/firstContent.js"
 import type { TrackedEvent } from "./stream/tracker.js"
 import { UpstreamAnswer } from "./stream/upstreamAnswer.js"
 
+/** An answer in the client's own wire format (its API is the upstream's), beside the translation. */
+export interface NativeBody {
+  readonly kind: ProviderKind
+  readonly bytes: Buffer
+}
+
 export type Outcome =
-  | { readonly _tag: "Complete"; readonly bytes: Buffer | string }
+  | { readonly _tag: "Complete"; readonly bytes: Buffer | string; readonly native?: NativeBody }
   | { readonly _tag: "Streaming"; readonly answer: UpstreamAnswer; readonly head: ReadonlyArray<TrackedEvent> }
 
 export interface Attempted {
@@ -67,7 +74,9 @@ export const attemptEndpoint = (
         onLeft: Effect.fail,
         onRight: Effect.succeed
       })
-      return { endpoint, upstreamHeaders, notes, outcome: { _tag: "Complete", bytes: translated }, latencyMs: Date.now() - started, ...paymentReceipt }
+      const native = adapter.nativeResponse?.(request, bytes)
+      const outcome: Outcome = { _tag: "Complete", bytes: translated, ...(native === undefined ? {} : { native: { kind: adapter.kind, bytes: native } }) }
+      return { endpoint, upstreamHeaders, notes, outcome, latencyMs: Date.now() - started, ...paymentReceipt }
     }
     const answer = new UpstreamAnswer(endpoint, response.body, adapter.streamTranslator(endpoint, request))
     const budget = Math.max(1, Math.min(endpoint.timeouts.firstTokenMs - (Date.now() - started), started + left - Date.now()))

@@ -15,6 +15,16 @@ import type { Continuation } from "./stream/session.js"
 
 type Attempt = (endpoint: ResolvedEndpoint, request: ChatRequest) => Effect.Effect<Attempted, UpstreamError | InvalidRequest | PaymentFailed>
 
+/**
+ * A continuation is always read as the internal (chat) answer: the client's stream was started by
+ * another endpoint, so this one's own wire format cannot be relayed to it (`ChatRequest.native`).
+ */
+const translated = (request: ChatRequest): ChatRequest => {
+  if (request.native === undefined) return request
+  const { native: _native, ...rest } = request
+  return rest
+}
+
 export const withPrefill = (request: ChatRequest, delivered: string): ChatRequest => {
   const messages = Array.isArray(request.body.messages) ? request.body.messages : []
   // The prefill is added to the chat body: a native body (which lacks it) and the raw bytes are stale.
@@ -42,7 +52,7 @@ export const continueOn = (
   request: ChatRequest,
   delivered: string
 ): Effect.Effect<Continuation, UpstreamError | InvalidRequest | PaymentFailed | "not-streaming"> => {
-  const restart = attempt(endpoint, request).pipe(Effect.flatMap((a) => streaming(a, "restart")))
+  const restart = attempt(endpoint, translated(request)).pipe(Effect.flatMap((a) => streaming(a, "restart")))
   if (endpoint.continuation === "restart") return restart
   // Anthropic refuses a prefill ending in whitespace (its adapter trims it); the model then writes
   // that whitespace again, which the session drops.

@@ -26,6 +26,8 @@ export interface MessageSpec {
   readonly model?: string
   readonly content: ReadonlyArray<ContentBlock>
   readonly stop_reason?: string
+  /** With `stop_reason: "stop_sequence"`: which of the request's `stop_sequences` was met. */
+  readonly stop_sequence?: string
   readonly usage?: Readonly<Record<string, number>>
 }
 
@@ -301,7 +303,7 @@ export const messageEvents = (message: MessageSpec, model: string, textChunk = 4
   })
   events.push({
     event: "message_delta",
-    data: { type: "message_delta", delta: { stop_reason: message.stop_reason ?? "end_turn", stop_sequence: null }, usage: { output_tokens: usage["output_tokens"] ?? 5 } }
+    data: { type: "message_delta", delta: { stop_reason: message.stop_reason ?? "end_turn", stop_sequence: message.stop_sequence ?? null }, usage: { output_tokens: usage["output_tokens"] ?? 5 } }
   })
   events.push({ event: "message_stop", data: { type: "message_stop" } })
   return events
@@ -384,7 +386,7 @@ export const startAnthropicUpstream = async (options: { readonly cache?: PromptC
           return send(res, 200, {
             id: m.id ?? "msg_stub", type: "message", role: "assistant", model: m.model ?? model,
             content: m.content.map((b) => (b.type === "thinking" ? { ...b, signature: thinkingSignature(b.thinking) } : b)),
-            stop_reason: m.stop_reason ?? "end_turn", stop_sequence: null,
+            stop_reason: m.stop_reason ?? "end_turn", stop_sequence: m.stop_sequence ?? null,
             usage: m.usage ?? { input_tokens: 10, output_tokens: 5 }
           })
         }

@@ -1,7 +1,8 @@
 /**
  * `POST /v1/messages`: the Anthropic Messages API as a client-facing codec. The request is checked,
  * translated to the internal chat request for routing and non-Anthropic upstreams, and carried
- * natively for Anthropic ones; the answer is encoded as a `message` or its event stream.
+ * natively for Anthropic ones (`providers/anthropic/nativeRequest.ts`). An Anthropic answer comes
+ * back as Anthropic gave it; any other is encoded as a `message` or its event stream.
  */
 import { HttpServerResponse } from "@effect/platform"
 import { Effect, Either } from "effect"
@@ -19,23 +20,6 @@ export interface MessagesContext {
   readonly model: string
 }
 
-/**
- * The body an Anthropic upstream gets. The router's answers carry no signed thinking blocks, so a
- * tool loop comes back without them, which Anthropic refuses while thinking is on: such a turn is
- * sent without `thinking` (answered without extended thinking) rather than failed.
- */
-export const nativeBody = (body: Readonly<Record<string, unknown>>, decoded: MessagesBody): Readonly<Record<string, unknown>> => {
-  const thinking = decoded.thinking
-  if (thinking === undefined || thinking["type"] !== "enabled") return body
-  const unsigned = decoded.messages.some((m) =>
-    m.role === "assistant" && typeof m.content !== "string" && m.content.some((b) => b.type === "tool_use") &&
-    !m.content.some((b) => (b.type === "thinking" && b.signature !== undefined && b.signature !== "") || b.type === "redacted_thinking")
-  )
-  if (!unsigned) return body
-  const { thinking: _dropped, ...rest } = body
-  return rest
-}
-
 /** Client headers that belong to Anthropic's wire format and go with the native body. */
 const nativeHeaders = (headers: Readonly<Record<string, string | undefined>>): Record<string, string> => {
   const beta = headers["anthropic-beta"]
@@ -50,7 +34,7 @@ export const messagesCodec: IngressCodec<MessagesContext> = {
           body: chatBody,
           model: decoded.model,
           stream: decoded.stream === true,
-          native: { kind: "anthropic", body: nativeBody(body, decoded), headers: nativeHeaders(headers) }
+          native: { kind: "anthropic", body, headers: nativeHeaders(headers) }
         },
         context: { model: decoded.model }
       }))),
@@ -63,6 +47,8 @@ export const messagesCodec: IngressCodec<MessagesContext> = {
           headers: { ...headers, "cache-control": "no-cache", "x-accel-buffering": "no" }
         })
       }
+      // An Anthropic upstream's own answer, as it gave it.
+      if (answer.native?.kind === "anthropic") return HttpServerResponse.uint8Array(answer.native.bytes, { contentType: "application/json", headers })
       const complete = readCompletion(answer.bytes)
       if (complete === undefined) {
         return messagesError({ status: 502, message: "The upstream answer could not be read.", type: "api_error", code: null, headers })

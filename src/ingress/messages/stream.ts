@@ -3,19 +3,39 @@
  * `content_block_start` / `content_block_delta` (`text_delta`, `input_json_delta`) /
  * `content_block_stop`, then `message_delta` (stop reason, usage) and `message_stop`; `ping` while
  * waiting; a failure as an `error` event (the SDKs throw on it), never a clean end.
+ *
+ * An Anthropic upstream's own events (`Native`) are forwarded as they are; the encoder follows
+ * them (open block, index, whether `message_delta` went out), so that a continuation by another
+ * provider after a cut carries on in the same message.
  */
 import type { AnswerEvent } from "../answer.js"
 import { AnswerTally, namedEvent, type StreamEncoder } from "../encodeStream.js"
 import { messageId, messagesUsage, stopReason, toolUseId } from "./response.js"
 import { anthropicErrorType } from "./errors.js"
+import { isRecord } from "../../providers/common/openaiRequest.js"
 
-type OpenBlock = { readonly kind: "text" } | { readonly kind: "tool"; readonly toolIndex: number; readonly id: string }
+const dataOf = (frame: string): Record<string, unknown> => {
+  try {
+    const data: unknown = JSON.parse(frame.slice(frame.indexOf("data: ") + "data: ".length))
+    return isRecord(data) ? data : {}
+  } catch {
+    return {}
+  }
+}
+
+type OpenBlock =
+  | { readonly kind: "text" }
+  | { readonly kind: "tool"; readonly toolIndex: number; readonly id: string }
+  /** A block an upstream's own event opened (thinking, tool_use, …): nothing of ours continues it. */
+  | { readonly kind: "native" }
 
 export class MessagesStreamEncoder implements StreamEncoder {
   private started = false
   private ended = false
   private block: OpenBlock | undefined = undefined
   private index = -1
+  /** The upstream's own `message_delta` (stop reason, usage) was forwarded. */
+  private delivered = false
   private readonly tally = new AnswerTally()
 
   constructor(private readonly requestedModel: string) {}
@@ -24,6 +44,8 @@ export class MessagesStreamEncoder implements StreamEncoder {
     // Finish reason and usage are sent at the end.
     if (this.ended || this.tally.note(event)) return ""
     switch (event._tag) {
+      case "Native":
+        return this.follow(event.frame)
       case "KeepAlive":
         return namedEvent("ping", { type: "ping" })
       case "Meta":
@@ -48,6 +70,7 @@ export class MessagesStreamEncoder implements StreamEncoder {
         return namedEvent("error", { type: "error", error: { type: anthropicErrorType(500, event.code), message: event.message } })
       case "Done": {
         this.ended = true
+        if (this.delivered) return this.close() + namedEvent("message_stop", { type: "message_stop" })
         const usage = messagesUsage(this.tally.usage)
         return this.start("", "") + this.close() +
           namedEvent("message_delta", {
@@ -64,6 +87,33 @@ export class MessagesStreamEncoder implements StreamEncoder {
     if (this.ended) return ""
     this.ended = true
     return namedEvent("error", { type: "error", error: { type: "api_error", message: "The answer stream ended before it was complete." } })
+  }
+
+  /** An upstream event forwarded as it is, its effect on the message noted. */
+  private follow(frame: string): string {
+    const type = frame.slice("event: ".length, frame.indexOf("\n"))
+    switch (type) {
+      case "message_start":
+        this.started = true
+        break
+      case "content_block_start": {
+        const data = dataOf(frame)
+        this.index = typeof data["index"] === "number" ? data["index"] : this.index + 1
+        const block = data["content_block"]
+        this.block = isRecord(block) && block["type"] === "text" ? { kind: "text" } : { kind: "native" }
+        break
+      }
+      case "content_block_stop":
+        this.block = undefined
+        break
+      case "message_delta":
+        this.delivered = true
+        break
+      case "message_stop":
+        this.ended = true
+        break
+    }
+    return frame
   }
 
   private start(id: string, model: string): string {

@@ -89,6 +89,8 @@ export class ResponsesStreamEncoder implements StreamEncoder {
       }
       case "Reasoning":
         return "" // no place for it in this answer (yet)
+      case "Native":
+        return "" // only for a client that speaks the upstream's API (Messages)
       case "Error":
         return this.fail(event.code ?? "server_error", event.message)
       case "Done": {

@@ -10,10 +10,14 @@
  *   reassembled (signature included) and remembered for the tool calls of the same message.
  * - `message_stop` is the terminal event: finish chunk, usage chunk (`include_usage`), `[DONE]`.
  * - `event: error` sets `failure`; the Router appends the client-facing error event.
+ * - Relay mode (a Messages client): every upstream event also travels as it is, in the `native`
+ *   field of the first chunk translated from it (or of a carrier chunk when nothing is), so the
+ *   Messages codec forwards Anthropic's own events (signatures, stop_sequence, cache usage, block
+ *   types added later) while the stream session reads the translation as for any answer.
  */
 import { StreamBroken } from "../../errors/upstream.js"
 import type { StreamTranslator } from "../Adapter.js"
-import { chunkEvent, completionId, nowSeconds, usageEvent, type ChunkBase, type FinishReason } from "../common/openaiOutput.js"
+import { carrierEvent, chunkEvent, completionId, nowSeconds, usageEvent, type ChunkBase, type FinishReason } from "../common/openaiOutput.js"
 import { isRecord } from "../common/openaiRequest.js"
 import { SseParser, type SseEvent } from "../common/sseParser.js"
 import { DONE_EVENT } from "../sse.js"
@@ -39,12 +43,15 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   /** This message's thinking blocks, as the upstream would have sent them whole, and its tool-call ids. */
   private readonly thinking: Array<Record<string, unknown>> = []
   private readonly toolIds: Array<string> = []
+  /** Relay mode: the upstream event being translated, until a chunk carries it ("" once one did). */
+  private frame: string | undefined = undefined
 
   constructor(
     private readonly endpointId: string,
     fallbackModel: string,
     private readonly includeUsage: boolean,
-    private readonly thoughts: Thoughts = NO_MEMORY(fallbackModel)
+    private readonly thoughts: Thoughts = NO_MEMORY(fallbackModel),
+    private readonly relay = false
   ) {
     this.base = { id: completionId(undefined), created: nowSeconds(), model: fallbackModel }
   }
@@ -66,9 +73,25 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     let out = ""
     for (const event of events) {
       if (this.done || this.broken !== undefined) break
-      out += this.event(event)
+      if (!this.relay) {
+        out += this.event(event)
+        continue
+      }
+      this.frame = `event: ${event.event ?? "message"}\ndata: ${event.data}\n\n`
+      const translated = this.event(event)
+      // An `error` event is not relayed: the session ends the stream with its own, in the client's shape.
+      if (this.broken !== undefined) break
+      out += (this.frame === "" ? "" : carrierEvent(this.next())) + translated
     }
     return out
+  }
+
+  /** What the next chunk repeats; in relay mode the first chunk of an upstream event carries that event. */
+  private next(): ChunkBase {
+    if (this.frame === undefined) return this.base
+    const native = this.frame
+    this.frame = ""
+    return { ...this.base, native }
   }
 
   private fail(message: string): string {
@@ -78,9 +101,9 @@ export class AnthropicStreamTranslator implements StreamTranslator {
 
   /** A content delta, with the role on the very first one. */
   private delta(delta: Record<string, unknown>): string {
-    if (this.started) return chunkEvent(this.base, 0, delta)
+    if (this.started) return chunkEvent(this.next(), 0, delta)
     this.started = true
-    return chunkEvent(this.base, 0, { role: "assistant", ...delta })
+    return chunkEvent(this.next(), 0, { role: "assistant", ...delta })
   }
 
   private event(event: SseEvent): string {
@@ -208,8 +231,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   private messageStop(): string {
     rememberThought(this.thoughts, this.toolIds, this.thinking)
     let out = this.started ? "" : this.delta({ content: "" })
-    out += chunkEvent(this.base, 0, {}, this.finishReason)
-    if (this.includeUsage) out += usageEvent(this.base, usageFrom(this.usage))
+    out += chunkEvent(this.next(), 0, {}, this.finishReason)
+    if (this.includeUsage) out += usageEvent(this.next(), usageFrom(this.usage))
     this.done = true
     return out + DONE_EVENT
   }

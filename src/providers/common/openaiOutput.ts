@@ -28,6 +28,11 @@ export interface ChunkBase {
   readonly id: string
   readonly created: number
   readonly model: string
+  /**
+   * Relay mode (`anthropic/stream.ts`): the upstream's own SSE event this chunk translates, for a
+   * client that speaks the upstream's API; "" on the further chunks of the same event.
+   */
+  readonly native?: string
 }
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000)
@@ -47,12 +52,17 @@ export const chunkEvent = (
     object: "chat.completion.chunk",
     created: base.created,
     model: base.model,
-    choices: [{ index, delta, logprobs: null, finish_reason: finishReason }]
+    choices: [{ index, delta, logprobs: null, finish_reason: finishReason }],
+    ...(base.native === undefined ? {} : { native: base.native })
   })
 
 /** The `stream_options.include_usage` chunk: no choices, the whole answer's usage. */
 export const usageEvent = (base: ChunkBase, usage: Usage): string =>
-  sseDataEvent({ id: base.id, object: "chat.completion.chunk", created: base.created, model: base.model, choices: [], usage })
+  sseDataEvent({ id: base.id, object: "chat.completion.chunk", created: base.created, model: base.model, choices: [], usage, ...(base.native === undefined ? {} : { native: base.native }) })
+
+/** A chunk without choices that only carries `base.native` (an upstream event with nothing to translate). */
+export const carrierEvent = (base: ChunkBase): string =>
+  sseDataEvent({ id: base.id, object: "chat.completion.chunk", created: base.created, model: base.model, choices: [], native: base.native })
 
 export interface ChoiceOut {
   readonly text: string
