@@ -94,5 +94,11 @@ export const ceilingLine = (floor: ReadonlyArray<Sample>, platform: ReadonlyArra
   (router === undefined ? "" : ` · router vs ceiling C/P throughput ${pairRatio(router, platform, "rps").toFixed(2)}, CPU/req C/P ` +
     `${pairRatio(router, platform, "cpuPerRequest").toFixed(1)}×`)
 
+/** The router against a reference build (C/R, in-round ratios), and the reference's own share of the floor. */
+export const referenceLine = (router: ReadonlyArray<Sample>, reference: ReadonlyArray<Sample>, floor: ReadonlyArray<Sample> | undefined) =>
+  `${pad("", 16)}vs reference C/R throughput ${pairRatio(router, reference, "rps").toFixed(2)}, CPU/req C/R ` +
+  `${pairRatio(router, reference, "cpuPerRequest").toFixed(2)}×` +
+  (floor === undefined ? "" : ` · reference R/B throughput ${pairRatio(reference, floor, "rps").toFixed(2)}`)
+
 export const roundsLine = (floor: ReadonlyArray<Sample>, router: ReadonlyArray<Sample>) =>
   `${pad("", 16)}rounds C/B: ${router.map((c, i) => (c.rps / (floor[i]?.rps ?? NaN)).toFixed(2)).join(" ")}`

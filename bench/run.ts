@@ -9,14 +9,16 @@
  * "sse-openclaw,json-small"), BENCH_TARGETS (e.g. "B,C"), BENCH_MODEL ("bench", or "auto" to route
  * through the classifier), BENCH_PROFILE (a directory: the router
  * child is CPU-profiled from the end of the first warm-up to the end; see bench/profile.ts),
- * BENCH_ROUTER_ENTRY (a built router child, e.g. bench/router.ts bundled to .mjs: run without tsx).
+ * BENCH_ROUTER_ENTRY (a built router child, e.g. bench/router.ts bundled to .mjs: run without tsx),
+ * BENCH_REFERENCE_ENTRY (another built router, target R, e.g. the same bundle from main: the change
+ * measured against it in the same run, C/R).
  */
 import { mkdirSync } from "node:fs"
 import { cpus } from "node:os"
 import { type Child, startChild } from "./child.js"
 import { check, load, type Sample } from "./load.js"
 import { describePayloads, MODEL, type Payload, payloads } from "./payloads.js"
-import { ceilingLine, GOALS, header, median, roundsLine, row, summarize, verdict, verdictLine } from "./report.js"
+import { ceilingLine, GOALS, header, median, referenceLine, roundsLine, row, summarize, verdict, verdictLine } from "./report.js"
 
 const num = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback)
@@ -65,17 +67,21 @@ const main = async () => {
     env: profileDir === undefined ? env : { ...env, BENCH_PROFILE: profileDir }
   })
   children.push(router)
+  const referenceEntry = process.env["BENCH_REFERENCE_ENTRY"]
+  const reference = referenceEntry === undefined ? undefined : await startChild("reference", referenceEntry, { env })
+  if (reference !== undefined) children.push(reference)
   const targets = [
     { key: "A", label: "A direct", url: stub.url, process: stub },
     { key: "B", label: "B floor proxy", url: floor.url, process: floor },
     { key: "P", label: "P platform", url: platform.url, process: platform },
-    { key: "C", label: "C router", url: router.url, process: router }
-  ].filter((t) => targetFilter.length === 0 || targetFilter.includes(t.key))
+    { key: "C", label: "C router", url: router.url, process: router },
+    ...(reference === undefined ? [] : [{ key: "R", label: "R reference", url: reference.url, process: reference }])
+  ].filter((t) => targetFilter.length === 0 || targetFilter.includes(t.key) || t.key === "R")
 
   console.log(`llmrouter bench · node ${process.version} · ${cpus().length} cores · ${connections} connections · ` +
     `${rounds} rounds × ${seconds} s per target, ${warmup} s warm-up · medians across rounds`)
   console.log(`processes: load generator (this, pid ${process.pid}) · stub ${stub.pid} · floor ${floor.pid} · platform ${platform.pid} · ` +
-    `router ${router.pid}`)
+    `router ${router.pid}` + (reference === undefined ? "" : ` · reference ${reference.pid} (${referenceEntry})`))
   console.log(`requests: ${describePayloads()} · model "${MODEL}"`)
   if (profileDir !== undefined) console.log(`profiling the router into ${profileDir}`)
   console.log("")
@@ -125,6 +131,8 @@ const main = async () => {
       verdicts.push({ scenario: scenario.name, met: v.ratioMet && v.errorsMet, stretch: v.stretchMet })
     }
     if (floorSamples !== undefined && platformSamples !== undefined) console.log(ceilingLine(floorSamples, platformSamples, routerSamples))
+    const referenceSamples = samples.get("R")
+    if (routerSamples !== undefined && referenceSamples !== undefined) console.log(referenceLine(routerSamples, referenceSamples, floorSamples))
     if (probe > 0) {
       const p = (key: string) => median(probes.get(key) ?? [])
       const has = (key: string) => targets.some((t) => t.key === key)

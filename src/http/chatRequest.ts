@@ -1,14 +1,11 @@
 /**
- * Reading and validating `POST /v1/chat/completions`: the body is read once (bounded), parsed
- * once (`jsonBody.ts`: a JSON object, bounded nesting), and validated only as far as routing needs; everything else is passed to the upstream as
- * the client wrote it.
+ * Validating `POST /v1/chat/completions`: the body, read once (`requestBody.ts`), is parsed once
+ * (`jsonBody.ts`: a JSON object, bounded nesting) and validated only as far as routing needs;
+ * everything else is passed to the upstream as the client wrote it.
  */
-import { HttpIncomingMessage, type HttpServerRequest } from "@effect/platform"
-import { Effect, Either, Option, ParseResult, Schema } from "effect"
-import { IncomingMessage } from "node:http"
-import { InvalidRequest, PayloadTooLarge } from "../errors/request.js"
+import { Effect, Either, ParseResult, Schema } from "effect"
+import { InvalidRequest } from "../errors/request.js"
 import type { ChatRequest } from "../providers/Adapter.js"
-import { collect } from "../streams/collect.js"
 import { fieldName, parseJsonObject } from "./jsonBody.js"
 
 const Role = Schema.Literal("system", "developer", "user", "assistant", "tool", "function")
@@ -29,43 +26,6 @@ const ChatBody = Schema.Struct({
 })
 
 const decodeChatBody = Schema.decodeUnknownEither(ChatBody)
-
-export const readChatRequest = (
-  request: HttpServerRequest.HttpServerRequest,
-  maxBodyBytes: number
-): Effect.Effect<ChatRequest, InvalidRequest | PayloadTooLarge> => Effect.flatMap(readRequestBytes(request, maxBodyBytes), parseChatRequest)
-
-/** The request body, read once and bounded (every JSON endpoint reads its body this way). */
-export const readRequestBytes = (
-  request: HttpServerRequest.HttpServerRequest,
-  maxBodyBytes: number
-): Effect.Effect<ArrayBuffer | Uint8Array, InvalidRequest | PayloadTooLarge> =>
-  Effect.gen(function*() {
-    const declared = Number(request.headers["content-length"] ?? NaN)
-    if (declared > maxBodyBytes) return yield* new PayloadTooLarge({ limitBytes: maxBodyBytes })
-    return request.source instanceof IncomingMessage
-      ? yield* readBounded(request.source, maxBodyBytes)
-      : yield* request.arrayBuffer.pipe(
-        HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
-        Effect.mapError((error) =>
-          String(error.cause).includes("maxBytes")
-            ? new PayloadTooLarge({ limitBytes: maxBodyBytes })
-            : unreadable()
-        )
-      )
-  })
-
-const unreadable = () => new InvalidRequest({ message: "The request body could not be read.", code: "invalid_body" })
-
-/**
- * The Node request body, at most `limit` bytes, collected once. Over the limit (a chunked body has
- * no `content-length` to refuse up front) the rest is drained, not the socket destroyed, so the
- * client still gets its 413 — as with an unread body whose declared length was refused.
- */
-const readBounded = (source: IncomingMessage, limit: number): Effect.Effect<Buffer, PayloadTooLarge | InvalidRequest> =>
-  collect(source, limit, "drain").pipe(
-    Effect.mapError((failure) => (failure._tag === "TooLarge" ? new PayloadTooLarge({ limitBytes: limit }) : unreadable()))
-  )
 
 /**
  * The chat request from its bytes. The common case costs one `JSON.parse` and a walk over the

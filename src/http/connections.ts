@@ -16,6 +16,8 @@ export interface LimitedServer {
   readonly server: Server
   /** Whether a request came on a connection opened while the router was at its connection cap. */
   readonly overCap: (request: HttpServerRequest.HttpServerRequest) => boolean
+  /** The same, for a Node request's socket (the lean chat path, `nodeChat.ts`). */
+  readonly socketOverCap: (socket: Socket) => boolean
 }
 
 export const limitedServer = (limits: Limits): LimitedServer => {
@@ -36,14 +38,15 @@ export const limitedServer = (limits: Limits): LimitedServer => {
       open -= 1
     })
   })
+  const socketOverCap = (socket: Socket) => over.has(socket)
   const overCap = (request: HttpServerRequest.HttpServerRequest) => {
     try {
-      return over.has(NodeHttpServerRequest.toIncomingMessage(request).socket)
+      return socketOverCap(NodeHttpServerRequest.toIncomingMessage(request).socket)
     } catch {
       return false // not a Node request (an embedder's server): no cap of ours applies
     }
   }
-  return { server, overCap }
+  return { server, overCap, socketOverCap }
 }
 
 /** `app`, unless the request came over the cap: then a clear 503 and the connection closed. */
@@ -53,13 +56,15 @@ export const withConnectionCap = <E, R>(
   maxConnections: number
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    limited.overCap(request)
-      ? Effect.succeed(HttpServerResponse.unsafeJson({
-        error: {
-          message: `llmrouter is at its connection limit (${maxConnections} open connections, limits.maxConnections): retry shortly.`,
-          type: "server_error",
-          code: "too_many_connections",
-          param: null
-        }
-      }, { status: 503, headers: { "retry-after": "1", connection: "close" } }))
-      : app)
+    limited.overCap(request) ? Effect.succeed(atConnectionCap(maxConnections)) : app)
+
+/** The answer to a request over the cap: a clear 503, and its connection closed. */
+export const atConnectionCap = (maxConnections: number) =>
+  HttpServerResponse.unsafeJson({
+    error: {
+      message: `llmrouter is at its connection limit (${maxConnections} open connections, limits.maxConnections): retry shortly.`,
+      type: "server_error",
+      code: "too_many_connections",
+      param: null
+    }
+  }, { status: 503, headers: { "retry-after": "1", connection: "close" } })

@@ -3,48 +3,35 @@
  * Serve it with `Server.layer`, or mount it on your own `@effect/platform` server.
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Effect, FiberRef, Logger, Option } from "effect"
-import { Accounts, CurrentKey } from "../Accounts.js"
-import { keyRejectedDescription } from "../accounts/http.js"
+import { Effect, Logger } from "effect"
 import { Config } from "../Config.js"
 import { toLogLevel } from "../config/logLevel.js"
+import type { UnsupportedMediaType } from "../errors/request.js"
 import { Health } from "../Health.js"
 import { ProviderPool } from "../ProviderPool.js"
-import { Router, type RouterResponse } from "../Router.js"
-import { Secrets } from "../Secrets.js"
-import { readChatRequest } from "./chatRequest.js"
-import { describeError, type ErrorDescription } from "../errors/describe.js"
-import { type HandledError, redactDescription } from "./errorResponse.js"
-import { UnsupportedMediaType } from "../errors/request.js"
-import { type Caller, isAdmin, makeAccess } from "./access.js"
-import { makeGuard } from "./guard.js"
-import { withIdempotencyKey } from "./idempotency.js"
-import { errorShapeFor, makeIngressRoutes, withApiKeyAsBearer } from "./ingress.js"
-import { withSessionId } from "./sessionId.js"
+import type { RouterResponse } from "../Router.js"
+import { type Caller, isAdmin } from "./access.js"
+import { CurrentCaller, makeEdge, requireJson, STREAM_HEADERS } from "./edge.js"
+import { makeIngressRoutes, withApiKeyAsBearer } from "./ingress.js"
 import { makeObservabilityRoutes } from "./observability.js"
+import { readRequestBytes } from "./requestBody.js"
 import { makeWalletRoute } from "./wallet.js"
 
 export const makeHttpApp = Effect.gen(function*() {
   const { config } = yield* Config
   const pool = yield* ProviderPool
   const healthService = yield* Health
-  const router = yield* Router
-  // Optional for embedders that mount this app without `Accounts`: then only plain accessKeys exist.
-  const accounts = Option.getOrUndefined(yield* Effect.serviceOption(Accounts))
-  const guard = makeGuard(config)
-  const secrets = yield* Secrets
-  const access = makeAccess(config, accounts)
+  const edge = yield* makeEdge
   const observability = yield* makeObservabilityRoutes
   const started = Math.floor(Date.now() / 1000)
   const wallet = yield* makeWalletRoute
   const ingress = yield* makeIngressRoutes
 
+  // Served here for embedders mounting this app; `Server` answers it on a leaner path (`nodeChat.ts`).
   const chatCompletions = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const chat = yield* readChatRequest(request, config.maxBodyBytes)
-    // A scoped key (JWT) is checked here, before routing: scope, rpm, budgets; its usage is recorded.
-    const handled = router.handle(withSessionId(yield* withIdempotencyKey(chat, request.headers), request.headers))
-    return toHttp(yield* (accounts === undefined ? handled : accounts.metered(chat, handled)))
+    const bytes = yield* readRequestBytes(request, config.maxBodyBytes)
+    return toHttp(yield* edge.chat(request.headers, bytes))
   })
 
   const models = Effect.succeed(
@@ -92,80 +79,36 @@ export const makeHttpApp = Effect.gen(function*() {
     HttpRouter.get("/status", observability.page)
   )
 
-  const respond = (request: HttpServerRequest.HttpServerRequest) =>
-    Effect.gen(function*() {
-      // Anthropic clients send their key as `x-api-key`: the same keys, read as a bearer token.
-      const headers = withApiKeyAsBearer(request.headers)
-      yield* guard.check(headers)
+  const respond = (request: HttpServerRequest.HttpServerRequest, path: string) =>
+    request.method === "OPTIONS"
       // A preflight carries no credentials and gets no data: the Host and Origin checks are its gate.
-      if (request.method === "OPTIONS") return preflight()
-      const path = request.url.split("?")[0] ?? "/"
-      const caller = yield* access.identify(headers)
-      yield* access.admit(caller, path)
-      const served = Effect.locally(routes, CurrentCaller, caller)
-      return yield* (caller._tag === "ScopedKey" ? Effect.locally(served, CurrentKey, caller.key) : served)
-    })
+      ? Effect.as(edge.guard.check(withApiKeyAsBearer(request.headers)), preflight())
+      : Effect.flatMap(edge.admit(request.headers, path), (caller) => edge.as(routes, caller))
 
-  // CORS headers go on error answers too: an allowed page must be able to read why it failed.
   return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const origin = guard.allowedOrigin(request.headers)
-    // Errors in the shape of the API the client speaks (Anthropic's on /v1/messages).
-    const shapeOf = errorShapeFor(request.url.split("?")[0] ?? "")
-    // Whatever shape the error takes, its texts pass through the redactor first.
-    const shape = (described: ErrorDescription) => shapeOf(redactDescription(described, secrets))
-    return respond(request).pipe(
-      Effect.catchTags({
-        KeyRejected: (error) => Effect.succeed(shape(keyRejectedDescription(error))),
-        RouteNotFound: (error) =>
-          Effect.succeed(shape({
-            status: 404,
-            message: `Unknown endpoint ${error.request.method} ${error.request.url.slice(0, 500)}. Try POST /v1/chat/completions, /v1/messages or /v1/responses.`,
-            type: "invalid_request_error",
-            code: "unknown_url",
-            headers: {}
-          }))
-      }),
-      Effect.catchIf(isHandled, (error) => Effect.succeed(shape(describeError(error)))),
-      Effect.catchAllCause((cause) =>
-        // A client that hung up interrupts its request: nothing unexpected, nobody to answer.
-        (Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logError("unexpected failure", cause)).pipe(
-          Effect.as(shape({ status: 500, message: "Internal error in llmrouter (see its log).", type: "server_error", code: "internal_error", headers: {} }))
-        )
-      ),
-      Effect.map((response) => closeAfterRefusal(origin === undefined ? response : withCors(response, origin)))
+    const path = request.url.split("?")[0] ?? "/"
+    return respond(request, path).pipe(
+      Effect.catchTag("RouteNotFound", (error) =>
+        Effect.succeed(edge.shape(path)({
+          status: 404,
+          message: `Unknown endpoint ${error.request.method} ${error.request.url.slice(0, 500)}. Try POST /v1/chat/completions, /v1/messages or /v1/responses.`,
+          type: "invalid_request_error",
+          code: "unknown_url",
+          headers: {}
+        }))),
+      Effect.catchAllCause(edge.failure(path)),
+      Effect.map((response) => edge.finish(response, edge.guard.allowedOrigin(request.headers)))
     )
   }).pipe(Logger.withMinimumLogLevel(toLogLevel(config.logLevel)))
 })
 
 const NO_STORE = { "cache-control": "no-store" }
 
-/** Who the request being served comes from (set once it is identified). */
-const CurrentCaller = FiberRef.unsafeMake<Caller>({ _tag: "Anonymous" })
-
-/** `application/json`, `application/json; charset=utf-8`, `application/vnd.x+json`. */
-const isJson = (contentType: string | undefined) =>
-  contentType !== undefined && /^application\/(?:[\w.+-]*\+)?json\s*(?:;|$)/i.test(contentType.trim())
-
-/**
- * Every POST route takes JSON, and says so: any other (or no) content type is a 415 before the
- * body is read, so a browser form or "simple request" never reaches routing.
- */
-export const jsonBody = <A, E, R>(
+/** Every POST route takes JSON (`requireJson`: 415 before the body is read). */
+const jsonBody = <A, E, R>(
   handler: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | UnsupportedMediaType, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): Effect.Effect<A, E | UnsupportedMediaType, R> => {
-    const contentType = request.headers["content-type"]
-    return isJson(contentType) ? handler : Effect.fail(new UnsupportedMediaType(contentType === undefined ? {} : { contentType }))
-  })
-
-/**
- * After a refused key or an oversized body the connection is closed: an unauthenticated client
- * cannot keep a socket, and an unread body is never parsed as the next request.
- */
-const closeAfterRefusal = (response: HttpServerResponse.HttpServerResponse) =>
-  response.status === 401 || response.status === 403 || response.status === 413
-    ? HttpServerResponse.setHeader(response, "connection", "close")
-    : response
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => Effect.zipRight(requireJson(request.headers), handler))
 
 /** A base URL as shown to an admin: no credentials, no query (where secrets go). */
 const redactUrl = (url: string) => {
@@ -187,8 +130,7 @@ const toHttp = (response: RouterResponse) =>
       { contentType: "application/json", headers: response.headers }
     )
     : HttpServerResponse.raw(response.answer.stream, {
-      contentType: "text/event-stream; charset=utf-8",
-      headers: { ...response.headers, "cache-control": "no-cache", "x-accel-buffering": "no" }
+      headers: { ...response.headers, ...STREAM_HEADERS }
     })
 
 const preflight = () =>
@@ -200,21 +142,3 @@ const preflight = () =>
       "access-control-max-age": "600"
     }
   })
-
-const withCors = (response: HttpServerResponse.HttpServerResponse, origin: string) =>
-  response.pipe(
-    HttpServerResponse.setHeaders({
-      "access-control-allow-origin": origin,
-      "access-control-expose-headers": "x-llmrouter-model, x-llmrouter-attempts, x-llmrouter-category, x-llmrouter-confidence, x-llmrouter-reason, x-llmrouter-conversation",
-      vary: "origin"
-    })
-  )
-
-const handledTags = new Set([
-  "InvalidRequest", "PayloadTooLarge", "Forbidden", "Unauthorized", "UnsupportedMediaType", "ModelNotFound", "NoRoutableEndpoint",
-  "AllCandidatesFailed", "RateLimited", "PaymentRequired", "Unavailable", "NotFound", "Timeout",
-  "ConnectionFailed", "BadRequest", "StreamBroken", "PaymentFailed"
-])
-
-const isHandled = (error: unknown): error is HandledError =>
-  typeof error === "object" && error !== null && "_tag" in error && handledTags.has(String(error._tag))

@@ -84,6 +84,13 @@ describe("connection cap", () => {
     expect(extra.received()).toMatch(/connection: close/i)
     const body = extra.received().slice(extra.received().indexOf("\r\n\r\n") + 4)
     expect(errorOf(JSON.parse(body))).toMatchObject({ code: "too_many_connections" })
+    // Chat completions (served on the lean Node path) are capped the same way.
+    const chat = await open(router)
+    const request = JSON.stringify(chatBody("local:m"))
+    chat.socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${request.length}\r\n\r\n${request}`)
+    await chat.closed
+    expect(chat.received()).toMatch(/^HTTP\/1\.1 503/)
+    expect(chat.received()).toMatch(/connection: close/i)
 
     for (const client of held) client.socket.destroy()
     await Promise.all(held.map((client) => client.closed))
