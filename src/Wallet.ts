@@ -1,13 +1,14 @@
 /**
  * The `Wallet` service: the router's own key, resolved on first use (`LLM_ROUTER_WALLET_KEY` →
  * `<dataDir>/wallet.key` → a new key saved 0600), its address, and EIP-712 signing. The private key
- * stays inside the viem account's closure: nothing here returns, logs or serialises it. A failed
+ * stays inside the viem account's closure: nothing here returns, logs or serialises it. viem is
+ * loaded with the key, on first use, not with the router (it is most of a wallet's memory). A failed
  * resolution (unsafe or malformed file) is reported and retried on the next use, so fixing the
  * file with `chmod 600` needs no restart.
  */
 import { Context, Effect, Layer, Option, Schema } from "effect"
 import type { Address, Hex, TypedData, TypedDataDefinition } from "viem"
-import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts"
+import type { PrivateKeyAccount } from "viem/accounts"
 import { Config } from "./Config.js"
 import { Secrets } from "./Secrets.js"
 import { KeyError, type KeySource, loadOrCreateKey } from "./wallet/keyFile.js"
@@ -41,21 +42,28 @@ export const make = Effect.gen(function*() {
 
   const resolve = lock.withPermits(1)(Effect.suspend(() => {
     if (resolved !== undefined) return Effect.succeed(resolved)
-    return Effect.try({
-      try: () => {
-        const loaded = loadOrCreateKey(env, dataDir)
-        if (Option.isSome(secrets)) secrets.value.add(loaded.key)
-        const account = privateKeyToAccount(loaded.key)
-        resolved = { account, info: { address: account.address, source: loaded.source, keyFile: loaded.file } }
-        return resolved
-      },
-      catch: (error) =>
-        new WalletError({
-          message: error instanceof KeyError
-            ? error.message
-            : `Cannot set up the wallet in ${dataDir}: ${(error as NodeJS.ErrnoException).code ?? "unexpected error"}`
+    return Effect.flatMap(
+      Effect.tryPromise({
+        try: () => import("viem/accounts"),
+        catch: () => new WalletError({ message: "Cannot load the wallet's signing library (viem)." })
+      }),
+      (viem) =>
+        Effect.try({
+          try: () => {
+            const loaded = loadOrCreateKey(env, dataDir)
+            if (Option.isSome(secrets)) secrets.value.add(loaded.key)
+            const account = viem.privateKeyToAccount(loaded.key)
+            resolved = { account, info: { address: account.address, source: loaded.source, keyFile: loaded.file } }
+            return resolved
+          },
+          catch: (error) =>
+            new WalletError({
+              message: error instanceof KeyError
+                ? error.message
+                : `Cannot set up the wallet in ${dataDir}: ${(error as NodeJS.ErrnoException).code ?? "unexpected error"}`
+            })
         })
-    })
+    )
   }))
 
   return Wallet.of({

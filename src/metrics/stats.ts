@@ -6,7 +6,6 @@
  */
 import { Effect, Option } from "effect"
 import { existsSync } from "node:fs"
-import QRCode from "qrcode"
 import { Accounts, type KeyView } from "../Accounts.js"
 import { keyStorePath } from "../accounts/keyStore.js"
 import { Config } from "../Config.js"
@@ -125,7 +124,8 @@ export const makeStats = Effect.gen(function*() {
   const qrFor = (address: string) =>
     qr?.address === address
       ? Effect.succeed(qr.svg)
-      : Effect.tryPromise(() => QRCode.toString(address, { type: "svg", margin: 1, errorCorrectionLevel: "M" })).pipe(
+      // The QR library loads when the status page first shows a wallet.
+      : Effect.tryPromise(() => import("qrcode").then((QRCode) => QRCode.default.toString(address, { type: "svg", margin: 1, errorCorrectionLevel: "M" }))).pipe(
         Effect.tap((svg) => Effect.sync(() => (qr = { address, svg })))
       )
   const walletInfo = Effect.suspend((): Effect.Effect<Stats["wallet"]> => {

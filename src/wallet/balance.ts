@@ -3,7 +3,7 @@
  * retries. It informs the user; it is never a payment control.
  */
 import { Effect } from "effect"
-import { type Address, createPublicClient, http } from "viem"
+import type { Address } from "viem"
 
 const BALANCE_OF = [{
   type: "function",
@@ -21,7 +21,9 @@ export const readTokenBalance = (
   timeoutMs: number
 ): Effect.Effect<bigint, string> =>
   Effect.tryPromise({
-    try: (signal) => {
+    try: async (signal) => {
+      // viem loads when a balance is first asked for, not with the router.
+      const { createPublicClient, http } = await import("viem")
       const client = createPublicClient({ transport: http(rpcUrl, { timeout: timeoutMs, retryCount: 0, fetchOptions: { signal } }) })
       return client.readContract({ address: token as Address, abi: BALANCE_OF, functionName: "balanceOf", args: [owner as Address] })
     },

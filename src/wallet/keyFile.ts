@@ -5,7 +5,7 @@
  * others may read it (the ssh rule). No message ever contains the key.
  */
 import * as Path from "node:path"
-import { generatePrivateKey } from "viem/accounts"
+import { randomBytes } from "node:crypto"
 import type { Hex } from "viem"
 import { createSecureFile, readSecureFile, SecureFileError } from "../files/secureFile.js"
 
@@ -33,12 +33,29 @@ export const parsePrivateKey = (text: string, where: string): Hex => {
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) {
     throw new KeyError(`${where} does not hold a valid private key (expected 0x followed by 64 hex digits; got ${describeShape(trimmed)}).`)
   }
-  const value = BigInt(`0x${hex}`)
-  // secp256k1 order: a key must be in [1, n-1].
-  if (value === 0n || value >= 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n) {
+  if (!inCurveRange(hex)) {
     throw new KeyError(`${where} does not hold a valid private key (out of range for secp256k1).`)
   }
   return `0x${hex.toLowerCase()}`
+}
+
+/** secp256k1's order n: a private key must be in [1, n-1]. */
+const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+
+const inCurveRange = (hex: string) => {
+  const value = BigInt(`0x${hex}`)
+  return value !== 0n && value < CURVE_ORDER
+}
+
+/**
+ * A new key: 32 bytes from the OS's CSPRNG, drawn again in the (2^-128) case it falls outside
+ * [1, n-1], so every valid key is equally likely. Without viem, which loads only with the wallet.
+ */
+const generatePrivateKey = (): Hex => {
+  for (;;) {
+    const hex = randomBytes(32).toString("hex")
+    if (inCurveRange(hex)) return `0x${hex}`
+  }
 }
 
 /** What was there instead, without any of its characters. */
