@@ -5,6 +5,7 @@
  */
 import { Effect } from "effect"
 import { homedir } from "node:os"
+import { EFFORTS } from "../src/config/thinking.js"
 import { authMethod } from "./auth.js"
 import { ensureAccessKey } from "./files.js"
 import { loadConfigLoader } from "./lib.js"
@@ -26,6 +27,17 @@ const LOGICAL: ReadonlyArray<{ id: string; name: string; reasoning: boolean; ima
 
 export const LOGICAL_IDS = LOGICAL.map((m) => m.id)
 
+/**
+ * OpenClaw treats any configured base URL that is not OpenAI's as a proxy and, unless told
+ * otherwise, sends it no `reasoning_effort` (so `/think high` never reached the router) and, off
+ * loopback, no `stream_options.include_usage` (so streamed cost was estimated). The router accepts
+ * every effort (mapping it per upstream) and reports usage whenever it is asked.
+ */
+const compatFor = (reasoning: boolean): NonNullable<ModelDefinition["compat"]> =>
+  reasoning
+    ? { supportsReasoningEffort: true, supportedReasoningEfforts: [...EFFORTS], supportsUsageInStreaming: true }
+    : { supportsUsageInStreaming: true }
+
 const model = (id: string, name = `llmrouter ${id}`, reasoning = true, image = false): ModelDefinition => ({
   id,
   name,
@@ -33,7 +45,8 @@ const model = (id: string, name = `llmrouter ${id}`, reasoning = true, image = f
   input: image ? ["text", "image"] : ["text"],
   cost: ZERO_COST,
   contextWindow: 200_000,
-  maxTokens: 32_000
+  maxTokens: 32_000,
+  compat: compatFor(reasoning)
 })
 
 export const modelDefinitions = (virtual: ReadonlyArray<string>): Array<ModelDefinition> => [

@@ -47,6 +47,12 @@ export interface ModelDefinition {
   cost: { input: number; output: number; cacheRead: number; cacheWrite: number }
   contextWindow: number
   maxTokens: number
+  /** How OpenClaw shapes requests for this model (its `ModelCompatConfig`, the fields we set). */
+  compat?: {
+    supportsReasoningEffort?: boolean
+    supportedReasoningEfforts?: Array<string>
+    supportsUsageInStreaming?: boolean
+  }
 }
 
 export interface ProviderConfig {

@@ -90,6 +90,11 @@ describe("service", () => {
     expect(catalog?.provider.baseUrl).toBe(`http://127.0.0.1:${port}/v1`)
     expect(catalog?.provider.apiKey).toBe(key)
     expect(catalog?.provider.models.map((m) => m.id)).toEqual(["auto", "simple", "coding", "reasoning", "vision", "fast"])
+    // Without these OpenClaw sends a non-OpenAI base URL no reasoning_effort (`/think` would be lost).
+    const reasoningModel = catalog?.provider.models.find((m) => m.id === "reasoning")
+    expect(reasoningModel?.compat).toMatchObject({ supportsReasoningEffort: true, supportsUsageInStreaming: true })
+    expect(reasoningModel?.compat?.supportedReasoningEfforts).toContain("high")
+    expect(catalog?.provider.models.find((m) => m.id === "simple")?.compat?.supportsReasoningEffort).toBeUndefined()
 
     const unauthorized = await fetch(`http://127.0.0.1:${port}/v1/models`)
     expect(unauthorized.status).toBe(401)
