@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { autoPolicy, classifyTurn } from "../../openclaw/hook.js"
 import { TOOL_NAMES } from "../../openclaw/tools.js"
 import { classifyText } from "../../src/index.js"
+import { EFFORT_BUDGET } from "../../src/reasoning/plan.js"
+import { type AnthropicRequest, type AnthropicUpstream, startAnthropicUpstream } from "../support/anthropicUpstream.js"
 import { chatBody, postJson } from "../support/http.js"
 import { type Received, startUpstream, streamEvents, type Upstream } from "../support/openaiUpstream.js"
 import { canListen } from "../support/ports.js"
@@ -20,12 +22,14 @@ import { findAnvil, type LocalChain, type PaidUpstream, startChain, startPaidUps
 import { type Gateway, jsonOf, startGateway, TOKEN } from "./gateway.js"
 
 const PROMPT = "Write a TypeScript function that parses a CSV file into typed rows, and add unit tests for it."
+const THOUGHT = "E2E-THOUGHT: the user wants a proof, so reason step by step"
 const PRICE = 1_000n // "$0.001" in USDC atomic units
 const anvil = findAnvil()
 if (!anvil.ok) console.warn(`the paid request in the OpenClaw end-to-end test is skipped: ${anvil.reason}`)
 
 let gateway: Gateway
 let upstream: Upstream
+let claude: AnthropicUpstream
 let chain: LocalChain | undefined
 let paid: PaidUpstream | undefined
 // A fresh wallet for this run only: funded with local test USDC, worthless anywhere else.
@@ -45,6 +49,8 @@ beforeAll(async () => {
       response.end(JSON.stringify({ id: "x", object: "chat.completion", created: 0, model, choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }] }))
     }
   })
+  claude = await startAnthropicUpstream()
+  claude.reply({ type: "message", message: { content: [{ type: "thinking", thinking: THOUGHT }, { type: "text", text: "CLAUDE-ANSWER after thinking" }] } })
   if (anvil.ok) {
     chain = await startChain(anvil.path)
     await chain.mint(payer, 10_000_000n)
@@ -52,16 +58,17 @@ beforeAll(async () => {
   }
   const paidUpstream = paid
   gateway = await startGateway({
-    env: { LLM_ROUTER_WALLET_KEY: payerKey },
+    env: { LLM_ROUTER_WALLET_KEY: payerKey, ANTHROPIC_API_KEY: "e2e-anthropic-key" },
     openclaw: { tools: { allow: [...TOOL_NAMES] } },
     routerConfig: (port) => ({
       port,
       logLevel: "warn",
       providers: {
         stub: { derives: "openai", apiBase: upstream.url, requiresKey: false },
+        anthropic: { apiBase: claude.url },
         ...(paidUpstream === undefined ? {} : { paid: { derives: "openai", apiBase: paidUpstream.base("cheap"), requiresKey: false } })
       },
-      categories: { simple: ["stub:model-simple"], coding: ["stub:model-coding"], reasoning: ["stub:model-reasoning"], vision: ["stub:model-vision"] },
+      categories: { simple: ["stub:model-simple"], coding: ["stub:model-coding"], reasoning: ["anthropic:claude-sonnet-4-5"], vision: ["stub:model-vision"] },
       models: { "gpt-4o-mini": { endpoints: ["stub:model-routed"] } },
       // Hermetic: the balance lookup hits the local chain, or a closed loopback port; never a public RPC.
       wallet: { rpcUrl: chain?.rpcUrl ?? "http://127.0.0.1:9/" }
@@ -71,11 +78,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.close()
-  await Promise.all([upstream?.close(), paid?.close()])
+  await Promise.all([upstream?.close(), claude?.close(), paid?.close()])
   await chain?.stop()
 })
 
 const chats = () => upstream.received.filter((r) => r.url.endsWith("/chat/completions"))
+const historyMessages = (stdout: string): ReadonlyArray<unknown> => {
+  const messages = jsonOf(stdout)["messages"]
+  return Array.isArray(messages) ? messages : []
+}
 const accessKey = () => readFileSync(Path.join(gateway.dataDir, "openclaw-access-key"), "utf8").trim()
 
 describe("llmrouter in a real OpenClaw Gateway", () => {
@@ -177,6 +188,30 @@ describe("llmrouter in a real OpenClaw Gateway", () => {
     expect(transcript).toContain("llmrouter wallet")
     expect(transcript).toContain(payer)
     expect(chats().length).toBe(before)
+  })
+
+  it("thinks when OpenClaw turns thinking on: the effort becomes Claude's thinking budget and the reasoning comes back through the Gateway", async () => {
+    const before = claude.requests.length
+    const turn = await gateway.run([
+      "agent", "--agent", "main", "--model", "llmrouter/reasoning", "--thinking", "high",
+      "--message", "Prove that the square root of 2 is irrational.", "--json", "--timeout", "60"
+    ])
+    expect(turn.code, `${turn.stdout}\n${turn.stderr}\n${gateway.output().slice(-2000)}`).toBe(0)
+    expect(turn.stdout).toContain("CLAUDE-ANSWER after thinking")
+    const asked = claude.requests.slice(before).filter((r) => r.path === "/v1/messages")
+    expect(asked.length).toBeGreaterThan(0)
+    expect(asked.map((r) => r.rejected)).toEqual(asked.map(() => undefined))
+    // `high`, not the category's default (`medium`, 8,192): OpenClaw's level reached the router.
+    expect((asked[0] as AnthropicRequest).body["thinking"]).toEqual({ type: "enabled", budget_tokens: EFFORT_BUDGET.high })
+    // The reasoning reached OpenClaw: its session history (read through the Gateway) holds it as the
+    // thinking of the turn, beside the answer.
+    const history = await gateway.run([
+      "gateway", "call", "chat.history", "--json", "--port", String(gateway.gatewayPort), "--token", TOKEN,
+      "--params", JSON.stringify({ sessionKey: "agent:main:main" })
+    ])
+    expect(history.code, history.stderr).toBe(0)
+    const turnInHistory = historyMessages(history.stdout).find((m) => JSON.stringify(m).includes("CLAUDE-ANSWER after thinking"))
+    expect(JSON.stringify(turnInHistory), history.stdout.slice(-3000)).toContain(THOUGHT)
   })
 
   it("frees the router's port when the Gateway gets SIGTERM", async () => {

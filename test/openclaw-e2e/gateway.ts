@@ -1,7 +1,8 @@
 /**
  * A real OpenClaw Gateway (headless) with llmrouter linked from a staged copy of this checkout
  * (its build included), the router started in process by the plugin's service. Isolated HOME and
- * OPENCLAW_* dirs; everything binds 127.0.0.1. Helpers to run the OpenClaw CLI, call Gateway
+ * OPENCLAW_* dirs, removed on close (set OPENCLAW_E2E_KEEP=1 to keep them for a post-mortem);
+ * everything binds 127.0.0.1. Helpers to run the OpenClaw CLI, call Gateway
  * methods and invoke tools the way an operator would (`POST /tools/invoke`).
  */
 import { type ChildProcess, spawn } from "node:child_process"
@@ -45,6 +46,47 @@ export interface Gateway {
 
 /** The JSON document a `--json` command printed (log lines may precede it). */
 export const jsonOf = (text: string): Record<string, unknown> => JSON.parse(text.slice(text.indexOf("{"))) as Record<string, unknown>
+
+const spawnGateway = (host: Host, env: NodeJS.ProcessEnv, cwd: string, port: number, onOutput: (text: string) => void): ChildProcess => {
+  const gateway = spawn(host.node, [host.openclaw, "gateway", "run", "--port", String(port)], { env, cwd, stdio: ["ignore", "pipe", "pipe"] })
+  gateway.stdout?.on("data", (chunk: Buffer) => onOutput(chunk.toString()))
+  gateway.stderr?.on("data", (chunk: Buffer) => onOutput(chunk.toString()))
+  return gateway
+}
+
+/**
+ * Installs the staged plugin, starts the Gateway and waits for the in-process router's `/health`.
+ * A Gateway that never comes up is killed and its staged copy (a full checkout) removed.
+ */
+const installAndStart = async (
+  run: (args: ReadonlyArray<string>, timeoutMs?: number) => Promise<Run>,
+  stage: string,
+  spawnIt: () => ChildProcess,
+  routerPort: number,
+  output: () => string
+): Promise<ChildProcess> => {
+  let gateway: ChildProcess | undefined
+  try {
+    // Installing is slow on a busy machine (OpenClaw's own doctor and state migrations): minutes, not seconds.
+    const install = await run(["plugins", "install", "-l", stage, "--force", "--accept-capabilities"], 600_000)
+    if (install.code !== 0) throw new Error(`plugins install failed (${install.code}):\n${install.stdout}\n${install.stderr}`)
+    gateway = spawnIt()
+    const started = Date.now()
+    for (;;) {
+      const healthy = await fetch(`http://127.0.0.1:${routerPort}/health`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false)
+      if (healthy) break
+      if (gateway.exitCode !== null) throw new Error(`gateway exited: ${output().slice(-3000)}`)
+      if (Date.now() - started > 420_000) throw new Error(`timed out waiting for the in-process router\n${output().slice(-3000)}`)
+      await new Promise((r) => setTimeout(r, 500))
+    }
+    console.info(`llmrouter listening ${Date.now() - started} ms after the Gateway was spawned`)
+    return gateway
+  } catch (error) {
+    gateway?.kill("SIGKILL")
+    rmSync(stage, { recursive: true, force: true })
+    throw error
+  }
+}
 
 export const startGateway = async (options: GatewayOptions): Promise<Gateway> => {
   const host = ensureHost()
@@ -93,25 +135,12 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
     })
 
   const stage = stageCheckout()
-  // Installing is slow on a busy machine (OpenClaw's own doctor and state migrations): minutes, not seconds.
-  const install = await run(["plugins", "install", "-l", stage, "--force", "--accept-capabilities"], 600_000)
-  if (install.code !== 0) throw new Error(`plugins install failed (${install.code}):\n${install.stdout}\n${install.stderr}`)
-
-  const gateway = spawn(host.node, [host.openclaw, "gateway", "run", "--port", String(gatewayPort)], { env, cwd: root, stdio: ["ignore", "pipe", "pipe"] })
   let output = ""
-  gateway.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  gateway.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
-  const exited = new Promise<number | null>((resolve) => gateway.on("exit", (code) => resolve(code)))
-
-  const started = Date.now()
-  for (;;) {
-    const healthy = await fetch(`http://127.0.0.1:${routerPort}/health`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.ok, () => false)
-    if (healthy) break
-    if (gateway.exitCode !== null) throw new Error(`gateway exited: ${output.slice(-3000)}`)
-    if (Date.now() - started > 420_000) throw new Error(`timed out waiting for the in-process router\n${output.slice(-3000)}`)
-    await new Promise((r) => setTimeout(r, 500))
-  }
-  console.info(`llmrouter listening ${Date.now() - started} ms after the Gateway was spawned`)
+  const gateway = await installAndStart(run, stage, () => spawnGateway(host, env, root, gatewayPort, (text) => (output += text)), routerPort, () => output)
+  const exited = new Promise<number | null>((resolve) => {
+    if (gateway.exitCode !== null) resolve(gateway.exitCode)
+    else gateway.on("exit", (code) => resolve(code))
+  })
 
   const invokeTool = async (tool: string, args: Record<string, unknown> = {}) => {
     const response = await fetch(`http://127.0.0.1:${gatewayPort}/tools/invoke`, {
@@ -129,6 +158,8 @@ export const startGateway = async (options: GatewayOptions): Promise<Gateway> =>
       await exited
     }
     rmSync(stage, { recursive: true, force: true })
+    // HOME, state and Node's compile cache of one Gateway run: hundreds of MB per run otherwise.
+    if (process.env.OPENCLAW_E2E_KEEP === undefined) rmSync(root, { recursive: true, force: true })
   }
 
   return {
