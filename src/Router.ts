@@ -30,7 +30,7 @@ import { continuationOrder, continueOn } from "./routing/continuation.js"
 import { describeError } from "./errors/describe.js"
 import { sseErrorEvent } from "./providers/sse.js"
 import { withKeepAlive } from "./routing/keepAlive.js"
-import { makeReporter, newTrace, type Trace } from "./routing/report.js"
+import { logStreamEnd, makeReporter, newTrace, streamEndError, type Trace } from "./routing/report.js"
 import { makePaymentSession, type PaymentSession, payOnce, sealAfterPayment } from "./routing/payOnce.js"
 import { type AttemptError, failoverPause, failsOver, sameEndpointSchedule } from "./routing/policy.js"
 import { type Continuation, streamSession } from "./routing/stream/session.js"
@@ -187,13 +187,14 @@ export const make = Effect.gen(function*() {
           stream: streamSession(outcome.answer, outcome.head, {
             idleMs: (e) => e.timeouts.idleMs,
             deadline,
+            stallMs: config.limits.streamStallTimeoutMs,
             redact,
             continueAnswer: continuation(log, session, request, endpoints),
             onBroken: (e, message) => Runtime.runFork(runtime)(health.failure(e.id, new StreamBroken({ endpoint: e.id, message }))),
             onEnd: (end) =>
               Runtime.runFork(runtime)(Effect.zipRight(
                 end.complete && end.endpoint.id !== endpoint.id ? pin(route, end.endpoint) : Effect.void,
-                finish(trace, end.endpoint.id, end.complete ? undefined : end.aborted ? "ClientClosed" : "StreamBroken", usageFromChunk(end.usage))
+                Effect.zipRight(logStreamEnd(end, config.limits.streamStallTimeoutMs), finish(trace, end.endpoint.id, streamEndError(end), usageFromChunk(end.usage)))
               ))
           })
         }

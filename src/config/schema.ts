@@ -151,7 +151,12 @@ export const Limits = Schema.Struct({
   /** Open client connections; beyond this a request gets 503 and its connection is closed. */
   maxConnections: Schema.optionalWith(PositiveInt, { default: () => 512 }),
   /** An idle keep-alive connection is closed after this. */
-  keepAliveTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 })
+  keepAliveTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 }),
+  /**
+   * A streaming client that reads nothing for this long (its buffers full) is dropped and the
+   * upstream call aborted; the upstream is not blamed. Until then its upstream is paused, not buffered.
+   */
+  streamStallTimeoutMs: Schema.optionalWith(PositiveInt, { default: () => 30_000 })
 })
 export type Limits = typeof Limits.Type
 

@@ -4,7 +4,7 @@
  * the returned stream (the client left) destroys the Router's stream, which aborts the upstream.
  */
 import type { Readable } from "node:stream"
-import { generatorReadable } from "../routing/stream/generatorReadable.js"
+import { followStall, generatorReadable, stallOnly } from "../routing/stream/generatorReadable.js"
 import { type AnswerEvent, answerEvents, type AnswerUsage, type FinishReason } from "./answer.js"
 
 export interface StreamEncoder {
@@ -29,7 +29,9 @@ export const encodeStream = (source: Readable, encoder: StreamEncoder): Readable
     const last = encoder.end()
     if (last !== "") yield last
   }
-  return generatorReadable(chunks(), () => source.destroy())
+  const out = generatorReadable(chunks(), (reason) => source.destroy(stallOnly(reason)))
+  followStall(source, out)
+  return out
 }
 
 /** `event: <name>` + `data: <json>`, the framing Anthropic and the Responses API both use. */

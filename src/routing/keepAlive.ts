@@ -9,7 +9,7 @@
 import { Effect, Exit, Fiber, FiberId, Runtime } from "effect"
 import type { Readable } from "node:stream"
 import { sseErrorEvent } from "../providers/sse.js"
-import { generatorReadable } from "./stream/generatorReadable.js"
+import { followStall, generatorReadable, stallOnly } from "./stream/generatorReadable.js"
 
 const KEEP_ALIVE = ": keep-alive\n\n"
 
@@ -67,6 +67,7 @@ const keepAliveStream = <A, E>(
           return
         }
         inner = streamOf(exit.value)
+        followStall(inner, out)
         for await (const chunk of inner) yield chunk as Buffer
         return
       }
@@ -74,8 +75,9 @@ const keepAliveStream = <A, E>(
       clearTimeout(timer)
     }
   }
-  return generatorReadable(chunks(), () => {
-    inner?.destroy()
+  const out = generatorReadable(chunks(), (reason) => {
+    inner?.destroy(stallOnly(reason))
     fiber.unsafeInterruptAsFork(FiberId.none)
   })
+  return out
 }

@@ -13,6 +13,7 @@ import type { ChatRequest } from "../providers/Adapter.js"
 import type { RouterError, RouterResponse } from "../Router.js"
 import type { DecidedRoute } from "./autoRoute.js"
 import type { PaymentSession } from "./payOnce.js"
+import type { SessionEnd } from "./stream/session.js"
 
 /** What one request's report is made of, filled in as it goes. */
 export interface Trace {
@@ -108,3 +109,13 @@ export const makeReporter = (metrics: MetricsService, config: RouterConfig, pric
 
   return { finish, settle }
 }
+
+/** How a streamed answer ended, as its report's error tag (undefined: complete). */
+export const streamEndError = (end: SessionEnd): string | undefined =>
+  end.complete ? undefined : end.stalled ? "ClientStalled" : end.aborted ? "ClientClosed" : "StreamBroken"
+
+/** A client dropped for not reading is the operator's business (which client, how often), not the upstream's. */
+export const logStreamEnd = (end: SessionEnd, stallMs: number) =>
+  end.stalled
+    ? Effect.logWarning(`a streaming client read nothing for ${stallMs} ms: dropped, its ${end.endpoint.id} call aborted (not counted against the endpoint)`)
+    : Effect.void

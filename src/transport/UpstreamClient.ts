@@ -8,6 +8,7 @@ import type { Readable } from "node:stream"
 import { Agent } from "undici"
 import { Config } from "../Config.js"
 import { ConnectionFailed, Timeout } from "../errors/upstream.js"
+import { STREAM_HIGH_WATER_MARK } from "../streams/highWaterMark.js"
 import type { AnyBody, HealthCheckRequest, ResolvedEndpoint, UpstreamRequest } from "../providers/Adapter.js"
 
 export interface UpstreamResponse {
@@ -69,7 +70,9 @@ export const make = Effect.gen(function*() {
         signal: controller.signal,
         headersTimeout: timeoutMs + 1_000,
         // A stream's first content may take up to firstTokenMs; idleMs is enforced by the session once it flows.
-        bodyTimeout: stream ? Math.max(endpoint.timeouts.idleMs, timeoutMs) : timeoutMs
+        bodyTimeout: stream ? Math.max(endpoint.timeouts.idleMs, timeoutMs) : timeoutMs,
+        // A stream is read only as fast as its client takes it: past this, undici stops reading the socket.
+        ...(stream ? { highWaterMark: STREAM_HIGH_WATER_MARK } : {})
       }).then(
         (response) => {
           clearTimeout(timer)

@@ -2,14 +2,15 @@
  * After the commit point: relay a streaming answer to the client, and when its upstream cuts,
  * stalls or reports an error, ask for a continuation (another candidate continuing from the text
  * already delivered) instead of truncating. Whatever cannot be rescued ends with an SSE `error`
- * event and no `[DONE]`. Destroying the returned stream (client gone) aborts everything upstream.
+ * event and no `[DONE]`. Destroying the returned stream (client gone) aborts everything upstream;
+ * so does a client that stops reading for `stallMs` (`ClientStalled`): never the upstream's fault.
  */
 import type { Readable } from "node:stream"
 import type { ResolvedEndpoint } from "../../providers/Adapter.js"
 import { DONE_EVENT, sseErrorEvent } from "../../providers/sse.js"
 import { transportError } from "../../transport/UpstreamClient.js"
 import { DIVERGED, type EventFilter, passAll, skipDelivered, skipLeadingWhitespace } from "./dedupe.js"
-import { generatorReadable } from "./generatorReadable.js"
+import { generatorReadable, isClientStalled } from "./generatorReadable.js"
 import { eventText, type TrackedEvent } from "./tracker.js"
 import { Stalled, type UpstreamAnswer } from "./upstreamAnswer.js"
 
@@ -36,6 +37,8 @@ export interface SessionOptions {
   readonly onEnd?: (end: SessionEnd) => void
   /** Hides secrets in an error event's text (an upstream's error may echo its request). */
   readonly redact: (text: string) => string
+  /** Write-stall deadline: a client that reads nothing for this long is dropped (0: never). */
+  readonly stallMs?: number
 }
 
 export interface SessionEnd {
@@ -45,6 +48,8 @@ export interface SessionEnd {
   readonly complete: boolean
   /** The client went away (the stream was destroyed) before the end. */
   readonly aborted: boolean
+  /** …because it stopped reading past the write-stall deadline. */
+  readonly stalled: boolean
 }
 
 export const streamSession = (first: UpstreamAnswer, head: ReadonlyArray<TrackedEvent>, options: SessionOptions): Readable => {
@@ -52,20 +57,22 @@ export const streamSession = (first: UpstreamAnswer, head: ReadonlyArray<Tracked
   const state = { finished: false }
   // A Readable is destroyed after it ends too: only a destroy before the end is the client leaving
   // (aborting costs an exception object and listeners, so it is not done on every stream).
-  const abort = () => {
-    if (!state.finished) controller.abort()
+  const abort = (reason: Error | null) => {
+    if (!state.finished) controller.abort(reason ?? undefined)
   }
+  const readable = { stallMs: options.stallMs ?? 0 }
   const onEnd = options.onEnd
-  if (onEnd === undefined) return generatorReadable(relay(first, head, options, controller.signal, state), abort)
+  if (onEnd === undefined) return generatorReadable(relay(first, head, options, controller.signal, state), abort, readable)
   let ended = false
   const end = (info: SessionEnd) => {
     if (ended) return
     ended = true
     onEnd(info)
   }
-  const stream = generatorReadable(relay(first, head, { ...options, onEnd: end }, controller.signal, state), abort)
+  const stream = generatorReadable(relay(first, head, { ...options, onEnd: end }, controller.signal, state), abort, readable)
   // A stream destroyed before it was ever read never runs the relay's `finally`.
-  stream.once("close", () => end({ endpoint: first.endpoint, usage: undefined, complete: false, aborted: true }))
+  stream.once("close", () =>
+    end({ endpoint: first.endpoint, usage: undefined, complete: false, aborted: true, stalled: isClientStalled(controller.signal.reason) }))
   return stream
 }
 
@@ -170,7 +177,13 @@ async function* relay(
     state.finished = true
     clearTimeout(total)
     answer.destroy()
-    options.onEnd?.({ endpoint: answer.endpoint, usage: answer.tracker.usage, complete, aborted: signal.aborted })
+    options.onEnd?.({
+      endpoint: answer.endpoint,
+      usage: answer.tracker.usage,
+      complete,
+      aborted: signal.aborted,
+      stalled: signal.aborted && isClientStalled(signal.reason)
+    })
   }
 }
 
