@@ -1,7 +1,9 @@
 /**
  * One upstream's streaming answer, pulled chunk by chunk through its adapter's translator and the
  * tracker. Owns the upstream body and its content-idle timer: silence past the deadline destroys
- * the body with a `Stalled` error, which the reader sees as a failed pull.
+ * the body with a `Stalled` error, which the reader sees as a failed pull. Only a pull waiting on
+ * the upstream counts: while nobody pulls (the client is not reading) the upstream is paused, and
+ * its silence is not its fault.
  */
 import type { Readable } from "node:stream"
 import type { ResolvedEndpoint, StreamTranslator } from "../../providers/Adapter.js"
@@ -22,6 +24,10 @@ export class UpstreamAnswer {
   private translatorComplete = false
   private readonly iterator: AsyncIterator<Buffer>
   private timer: NodeJS.Timeout | undefined
+  /** A pull is waiting on the upstream. */
+  private pulling = false
+  /** The idle deadline passed while nobody was pulling: the next pull gets a fresh one. */
+  private overdue = false
 
   constructor(
     readonly endpoint: ResolvedEndpoint,
@@ -33,7 +39,17 @@ export class UpstreamAnswer {
 
   /** The next well-formed events (possibly none); rejects when the body breaks or stalls. */
   async pull(): Promise<Array<TrackedEvent>> {
-    const next = await this.iterator.next()
+    if (this.overdue) {
+      this.overdue = false
+      this.timer?.refresh()
+    }
+    this.pulling = true
+    let next: IteratorResult<Buffer>
+    try {
+      next = await this.iterator.next()
+    } finally {
+      this.pulling = false
+    }
     if (next.done === true) {
       this.ended = true
       this.stopTimer()
@@ -62,7 +78,11 @@ export class UpstreamAnswer {
     this.stopTimer()
     // The finish already came (with the first content, before any timer was armed): only the grace is left.
     if (this.tracker.finished) [ms, finalise] = [FINISH_GRACE_MS, true]
-    this.timer = setTimeout(() => this.body.destroy(new Stalled(ms, finalise)), ms)
+    this.overdue = false
+    this.timer = setTimeout(() => {
+      if (this.pulling) this.body.destroy(new Stalled(ms, finalise))
+      else this.overdue = true
+    }, ms)
     this.timer.unref()
   }
 
