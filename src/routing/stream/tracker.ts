@@ -1,7 +1,8 @@
 /**
  * Reads the OpenAI SSE the client is about to receive, event by event: drops malformed events
- * (an SDK would throw on them), notices the first real content (the commit point), the text
- * delivered so far (for continuation), tool calls, the finish, usage, `[DONE]` and in-band errors.
+ * (an SDK would throw on them), notices the first real content (the commit point), each event's
+ * text (the session keeps what was delivered, for continuation), tool calls, the finish, usage,
+ * `[DONE]` and in-band errors.
  * Events are re-emitted verbatim (`data: <raw>\n\n`): nothing is re-serialised.
  */
 import { SseParser } from "../../providers/common/sseParser.js"
@@ -26,8 +27,6 @@ export interface Chunk {
 
 export class AnswerTracker {
   private readonly parser = new SseParser()
-  /** Text of choice 0 delivered so far (what a continuation must not repeat). */
-  text = ""
   started = false
   sawToolCalls = false
   finished = false
@@ -93,7 +92,6 @@ export class AnswerTracker {
     const finish = choice?.finish_reason !== undefined && choice.finish_reason !== null
     const substantive = content !== "" || toolCalls || finish || nonEmpty(delta.reasoning_content) ||
       nonEmpty(delta.reasoning) || nonEmpty(delta.refusal)
-    this.text += content
     if (chunk.usage !== undefined && chunk.usage !== null) this.usage = chunk.usage
     if (toolCalls) this.sawToolCalls = true
     if (finish) this.finished = true
