@@ -14,6 +14,8 @@ export type BackendKind = "openai" | "anthropic" | "google"
 export const BACKENDS: ReadonlyArray<BackendKind> = ["openai", "anthropic", "google"]
 
 export interface ScriptedAnswer {
+  /** What the model thought first: `reasoning_content`, a signed thinking block, a thought part (the last two only when thinking was asked for, as the real APIs do). */
+  readonly reasoning?: string
   readonly text?: string
   readonly tools?: ReadonlyArray<{ readonly id: string; readonly name: string; readonly input: Record<string, unknown> }>
   readonly usage?: { readonly input: number; readonly output: number }
@@ -45,13 +47,14 @@ const openaiScript = (scripted: () => ScriptedAnswer) =>
         object: "chat.completion",
         created: 1,
         model,
-        choices: [{ index: 0, message: { role: "assistant", content: a.text ?? null, ...(calls.length > 0 ? { tool_calls: calls.map(({ index: _i, ...c }) => c) } : {}) }, finish_reason: finish }],
+        choices: [{ index: 0, message: { role: "assistant", content: a.text ?? null, ...(a.reasoning === undefined ? {} : { reasoning_content: a.reasoning }), ...(calls.length > 0 ? { tool_calls: calls.map(({ index: _i, ...c }) => c) } : {}) }, finish_reason: finish }],
         usage
       })
       return
     }
     response.writeHead(200, { "content-type": "text/event-stream" })
     response.write(sse(chunk(model, { role: "assistant", content: "" })))
+    for (const piece of (a.reasoning ?? "").split(/(?<= )/)) if (piece !== "") response.write(sse(chunk(model, { reasoning_content: piece })))
     for (const word of (a.text ?? "").split(/(?<= )/)) if (word !== "") response.write(sse(chunk(model, { content: word })))
     for (const call of calls) {
       const args = call.function.arguments
@@ -91,6 +94,7 @@ export const startBackend = async (kind: BackendKind, resources: Resources, extr
           type: "message",
           message: {
             content: [
+              ...(a.reasoning === undefined ? [] : [{ type: "thinking" as const, thinking: a.reasoning }]),
               ...(a.text === undefined ? [] : [{ type: "text" as const, text: a.text }]),
               ...(a.tools ?? []).map((t) => ({ type: "tool_use" as const, ...t }))
             ],
@@ -116,6 +120,7 @@ export const startBackend = async (kind: BackendKind, resources: Resources, extr
           type: "response",
           candidates: [{
             parts: [
+              ...(a.reasoning === undefined ? [] : [{ text: a.reasoning, thought: true }]),
               ...(a.text === undefined ? [] : [{ text: a.text }]),
               ...(a.tools ?? []).map((t) => ({ functionCall: { name: t.name, args: t.input } }))
             ],

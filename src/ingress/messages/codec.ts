@@ -18,7 +18,11 @@ import { messagesToChat } from "./toChat.js"
 
 export interface MessagesContext {
   readonly model: string
+  /** The client turned thinking on (Anthropic returns thinking blocks only then; so do we). */
+  readonly thinking: boolean
 }
+
+const thinkingOn = (decoded: MessagesBody): boolean => decoded.thinking?.["type"] === "enabled" || decoded.thinking?.["type"] === "adaptive"
 
 /** Client headers that belong to Anthropic's wire format and go with the native body. */
 const nativeHeaders = (headers: Readonly<Record<string, string | undefined>>): Record<string, string> => {
@@ -36,13 +40,13 @@ export const messagesCodec: IngressCodec<MessagesContext> = {
           stream: decoded.stream === true,
           native: { kind: "anthropic", body, headers: nativeHeaders(headers) }
         },
-        context: { model: decoded.model }
+        context: { model: decoded.model, thinking: thinkingOn(decoded) }
       }))),
   encode: (response, context) =>
     Effect.sync(() => {
       const { answer, headers } = response
       if (answer._tag === "Stream") {
-        return HttpServerResponse.raw(encodeStream(answer.stream, new MessagesStreamEncoder(context.model)), {
+        return HttpServerResponse.raw(encodeStream(answer.stream, new MessagesStreamEncoder(context.model, context.thinking)), {
           contentType: "text/event-stream; charset=utf-8",
           headers: { ...headers, "cache-control": "no-cache", "x-accel-buffering": "no" }
         })
@@ -53,6 +57,6 @@ export const messagesCodec: IngressCodec<MessagesContext> = {
       if (complete === undefined) {
         return messagesError({ status: 502, message: "The upstream answer could not be read.", type: "api_error", code: null, headers })
       }
-      return HttpServerResponse.unsafeJson(messageObject(complete, context.model), { headers })
+      return HttpServerResponse.unsafeJson(messageObject(complete, context.model, context.thinking), { headers })
     })
 }

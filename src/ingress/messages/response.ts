@@ -39,12 +39,20 @@ export const toolInput = (args: string): Record<string, unknown> => {
 
 export const toolUseId = (id: string): string => (id === "" ? `toolu_${randomBytes(12).toString("hex")}` : id)
 
-export const messageObject = (answer: CompleteAnswer, requestedModel: string) => ({
+/**
+ * Reasoning from a provider other than Anthropic, as a thinking block: without a signature (there
+ * is none to give), so when the client sends it back it is left out for Anthropic models
+ * (`providers/anthropic/nativeRequest.ts`) and out of translations.
+ */
+export const unsignedThinking = (thinking: string) => ({ type: "thinking", thinking, signature: "" })
+
+export const messageObject = (answer: CompleteAnswer, requestedModel: string, showThinking: boolean) => ({
   id: messageId(answer.id),
   type: "message",
   role: "assistant",
   model: answer.model || requestedModel,
   content: [
+    ...(showThinking && answer.reasoning !== "" ? [unsignedThinking(answer.reasoning)] : []),
     ...(answer.text === "" && answer.refusal === "" ? [] : [{ type: "text", text: answer.text || answer.refusal }]),
     ...answer.toolCalls.map((call) => ({ type: "tool_use", id: toolUseId(call.id), name: call.name, input: toolInput(call.arguments) }))
   ],

@@ -10,7 +10,7 @@
  */
 import type { AnswerEvent } from "../answer.js"
 import { AnswerTally, namedEvent, type StreamEncoder } from "../encodeStream.js"
-import { messageId, messagesUsage, stopReason, toolUseId } from "./response.js"
+import { messageId, messagesUsage, stopReason, toolUseId, unsignedThinking } from "./response.js"
 import { anthropicErrorType } from "./errors.js"
 import { isRecord } from "../../providers/common/openaiRequest.js"
 
@@ -25,6 +25,7 @@ const dataOf = (frame: string): Record<string, unknown> => {
 
 type OpenBlock =
   | { readonly kind: "text" }
+  | { readonly kind: "thinking" }
   | { readonly kind: "tool"; readonly toolIndex: number; readonly id: string }
   /** A block an upstream's own event opened (thinking, tool_use, …): nothing of ours continues it. */
   | { readonly kind: "native" }
@@ -38,7 +39,11 @@ export class MessagesStreamEncoder implements StreamEncoder {
   private delivered = false
   private readonly tally = new AnswerTally()
 
-  constructor(private readonly requestedModel: string) {}
+  constructor(
+    private readonly requestedModel: string,
+    /** The client turned thinking on: reasoning from other providers comes as (unsigned) thinking blocks. */
+    private readonly showThinking: boolean
+  ) {}
 
   push(event: AnswerEvent): string {
     // Finish reason and usage are sent at the end.
@@ -64,7 +69,9 @@ export class MessagesStreamEncoder implements StreamEncoder {
         return event.arguments === "" ? out : out + this.delta({ type: "input_json_delta", partial_json: event.arguments })
       }
       case "Reasoning":
-        return "" // no place for it in this answer (yet)
+        if (!this.showThinking) return ""
+        return this.start("", "") + this.open({ kind: "thinking" }, unsignedThinking("")) +
+          this.delta({ type: "thinking_delta", thinking: event.text })
       case "Error":
         this.ended = true
         return namedEvent("error", { type: "error", error: { type: anthropicErrorType(500, event.code), message: event.message } })

@@ -14,6 +14,7 @@ import { decodeBody, type IngressCodec, translate } from "../Codec.js"
 import { encodeStream } from "../encodeStream.js"
 import { assistantTurn, functionCallItem, messageItem, newId, type ResponseContext, responseObject, statusOf } from "./response.js"
 import type { ResponseStoreService } from "./ResponseStore.js"
+import { reasoningItem, reasoningStyle, type ReasoningStyle } from "./reasoning.js"
 import { FunctionTool, ResponsesBody } from "./schema.js"
 import { ResponsesStreamEncoder } from "./stream.js"
 import { inputMessages, responsesToChat } from "./toChat.js"
@@ -37,7 +38,8 @@ const functionTools = (tools: ReadonlyArray<Readonly<Record<string, unknown>>>):
       ))
   ))
 
-const outputOf = (answer: CompleteAnswer): Array<unknown> => [
+const outputOf = (answer: CompleteAnswer, style: ReasoningStyle): Array<unknown> => [
+  ...(answer.reasoning === "" ? [] : [reasoningItem(newId("rs"), answer.reasoning, style, "completed")]),
   ...(answer.text !== "" || answer.toolCalls.length === 0 ? [messageItem(newId("msg"), answer.text || answer.refusal, "completed")] : []),
   ...answer.toolCalls.map((call) => functionCallItem(newId("fc"), call, "completed"))
 ]
@@ -85,7 +87,7 @@ export const makeResponsesCodec = (store: ResponseStoreService | undefined): Ing
         const { answer, headers } = routed
         if (answer._tag === "Stream") {
           const runtime = yield* Effect.runtime<never>()
-          const encoder = new ResponsesStreamEncoder(context.response, (turn) => Runtime.runSync(runtime)(remember(context, routed.endpoint?.id ?? context.response.body.model, turn)))
+          const encoder = new ResponsesStreamEncoder(context.response, reasoningStyle(routed.endpoint?.kind), (turn) => Runtime.runSync(runtime)(remember(context, routed.endpoint?.id ?? context.response.body.model, turn)))
           return HttpServerResponse.raw(encodeStream(answer.stream, encoder), {
             contentType: "text/event-stream; charset=utf-8",
             headers: { ...headers, "cache-control": "no-cache", "x-accel-buffering": "no" }
@@ -98,7 +100,7 @@ export const makeResponsesCodec = (store: ResponseStoreService | undefined): Ing
         yield* remember(context, complete.model, assistantTurn(complete.text, complete.toolCalls))
         const status = statusOf(complete.finishReason)
         return HttpServerResponse.unsafeJson(
-          responseObject(context.response, { status, model: complete.model, output: outputOf(complete), usage: complete.usage }),
+          responseObject(context.response, { status, model: complete.model, output: outputOf(complete, reasoningStyle(routed.endpoint?.kind)), usage: complete.usage }),
           { headers }
         )
       })

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto"
 import type { AnswerToolCall, AnswerUsage, FinishReason } from "../answer.js"
 import type { FunctionTool, ResponsesBody } from "./schema.js"
 
-export const newId = (prefix: "resp" | "msg" | "fc"): string => `${prefix}_${randomBytes(24).toString("hex")}`
+export const newId = (prefix: "resp" | "msg" | "fc" | "rs"): string => `${prefix}_${randomBytes(24).toString("hex")}`
 
 /** What every version of one response (created, in progress, completed) repeats. */
 export interface ResponseContext {
@@ -77,7 +77,7 @@ export const responseObject = (
     parallel_tool_calls: body.parallel_tool_calls ?? true,
     previous_response_id: body.previous_response_id ?? null,
     prompt_cache_key: body.prompt_cache_key ?? null,
-    reasoning: { effort: null, summary: null },
+    reasoning: { effort: body.reasoning?.effort ?? null, summary: body.reasoning?.summary ?? null },
     store: context.store,
     temperature: body.temperature ?? 1,
     text: { format: body.text?.format ?? { type: "text" } },

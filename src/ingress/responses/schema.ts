@@ -4,6 +4,7 @@
  * (`request.ts`), as are options that need OpenAI's own servers.
  */
 import { Schema } from "effect"
+import { Effort } from "../../config/thinking.js"
 
 const Loose = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
@@ -73,6 +74,8 @@ export const ResponsesBody = Schema.Struct({
   user: Schema.optional(Schema.String),
   metadata: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.String }))),
   text: Schema.optional(Schema.Struct({ format: Schema.optional(Loose) })),
+  /** `effort` is chat's `reasoning_effort`; `summary` has no equivalent (reasoning comes back as the upstream gives it). */
+  reasoning: Schema.optional(Schema.NullOr(Schema.Struct({ effort: Schema.optional(Schema.NullOr(Effort)), summary: Schema.optional(Schema.NullOr(Schema.String)) }))),
   background: Schema.optional(Schema.NullOr(Schema.Boolean))
 })
 export type ResponsesBody = typeof ResponsesBody.Type

@@ -1,7 +1,8 @@
 /**
  * The Router's answer events → the Responses API stream: `response.created`,
  * `response.in_progress`, per output item `response.output_item.added` … `.done` (a message with
- * its `output_text` part and deltas, or a function call with its argument deltas), then
+ * its `output_text` part and deltas, a function call with its argument deltas, or the reasoning
+ * with its summary or text deltas, `reasoning.ts`), then
  * `response.completed` (or `response.incomplete`); a failure as `response.failed`. Every event
  * carries `sequence_number`; item events their `output_index` and `item_id`.
  */
@@ -17,9 +18,11 @@ import {
   responseObject,
   statusOf
 } from "./response.js"
+import { type ItemEvent, reasoningClosed, reasoningDelta, reasoningItem, reasoningOpened, type ReasoningStyle } from "./reasoning.js"
 
 type OpenItem =
   | { readonly kind: "message"; readonly id: string; readonly outputIndex: number; text: string }
+  | { readonly kind: "reasoning"; readonly id: string; readonly outputIndex: number; text: string }
   | { readonly kind: "call"; readonly id: string; readonly outputIndex: number; readonly toolIndex: number; readonly call: { id: string; name: string; arguments: string } }
 
 export class ResponsesStreamEncoder implements StreamEncoder {
@@ -35,6 +38,8 @@ export class ResponsesStreamEncoder implements StreamEncoder {
 
   constructor(
     private readonly context: ResponseContext,
+    /** How reasoning is reported (by the kind of upstream that answers). */
+    private readonly style: ReasoningStyle,
     /** Called once with the answer as a chat turn, before `response.completed` is sent (to store it). */
     private readonly onComplete: (turn: Record<string, unknown>) => void
   ) {}
@@ -87,8 +92,18 @@ export class ResponsesStreamEncoder implements StreamEncoder {
         item.call.arguments += event.arguments
         return out + this.emit("response.function_call_arguments.delta", { item_id: item.id, output_index: item.outputIndex, delta: event.arguments })
       }
-      case "Reasoning":
-        return "" // no place for it in this answer (yet)
+      case "Reasoning": {
+        let out = this.start()
+        if (this.item?.kind !== "reasoning") {
+          out += this.close()
+          const item = { kind: "reasoning" as const, id: newId("rs"), outputIndex: this.output.length, text: "" }
+          this.item = item
+          out += this.emitAll(reasoningOpened(item.id, item.outputIndex, this.style))
+        }
+        const item = this.item as Extract<OpenItem, { kind: "reasoning" }>
+        item.text += event.text
+        return out + this.emitAll([reasoningDelta(item.id, item.outputIndex, this.style, event.text)])
+      }
       case "Native":
         return "" // only for a client that speaks the upstream's API (Messages)
       case "Error":
@@ -114,6 +129,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     // What was delivered stays in the failed response's output, marked incomplete.
     const open = this.item
     if (open?.kind === "message") this.output.push({ ...messageItem(open.id, open.text, "completed"), status: "incomplete" })
+    else if (open?.kind === "reasoning") this.output.push(reasoningItem(open.id, open.text, this.style, "incomplete"))
     else if (open?.kind === "call") this.output.push({ ...functionCallItem(open.id, open.call, "completed"), status: "incomplete" })
     const response = responseObject(this.context, { status: "failed", model: this.model, output: this.output, error: { code, message } })
     return out + this.emit("response.failed", { response })
@@ -130,6 +146,11 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     const item = this.item
     if (item === undefined) return ""
     this.item = undefined
+    if (item.kind === "reasoning") {
+      const { events, item: done } = reasoningClosed(item.id, item.outputIndex, this.style, item.text)
+      this.output.push(done)
+      return this.emitAll(events)
+    }
     if (item.kind === "message") {
       this.text += item.text
       const done = messageItem(item.id, item.text, "completed")
@@ -145,6 +166,10 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     this.output.push(done)
     return this.emit("response.function_call_arguments.done", { item_id: item.id, output_index: item.outputIndex, name: call.name, arguments: call.arguments }) +
       this.emit("response.output_item.done", { output_index: item.outputIndex, item: done })
+  }
+
+  private emitAll(events: ReadonlyArray<ItemEvent>): string {
+    return events.map(([type, payload]) => this.emit(type, payload)).join("")
   }
 
   private emit(type: string, payload: Record<string, unknown>): string {

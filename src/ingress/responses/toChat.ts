@@ -112,6 +112,7 @@ export const responsesToChat = (body: ResponsesBody, conversation: ReadonlyArray
     ...(body.user === undefined ? {} : { user: body.user }),
     ...(body.prompt_cache_key === undefined ? {} : { prompt_cache_key: body.prompt_cache_key }),
     ...responseFormat(body.text?.format),
+    ...(typeof body.reasoning?.effort === "string" ? { reasoning_effort: body.reasoning.effort } : {}),
     ...(body.stream === true ? { stream: true, stream_options: { include_usage: true } } : {})
   }
 }
