@@ -104,7 +104,7 @@ export const make = Effect.gen(function*() {
         bodyTimeout: endpoint.timeouts.firstTokenMs
       }).then(
         (response) => {
-          response.body.resume()
+          discard(response.body, PROBE_BODY_LIMIT)
           resume(Effect.succeed({ status: response.statusCode, latencyMs: Date.now() - started }))
         },
         (error: unknown) => resume(Effect.fail(transportError(endpoint, error)))
@@ -116,6 +116,19 @@ export const make = Effect.gen(function*() {
 })
 
 export const layer = Layer.scoped(UpstreamClient, make)
+
+/** A health check's body is not read; up to this much is drained so the socket can be reused. */
+const PROBE_BODY_LIMIT = 64 * 1024
+
+/** Drains `body` for reuse of its socket, but a body that goes on (an endless stream) is cut instead. */
+const discard = (body: Readable, limit: number) => {
+  let seen = 0
+  body.on("error", () => {})
+  body.on("data", (chunk: Buffer) => {
+    seen += chunk.length
+    if (seen > limit) body.destroy()
+  })
+}
 
 /** Parsing a URL is a measurable cost per request; the set of upstream URLs is small and fixed. */
 const targets = new Map<string, { readonly origin: string; readonly path: string }>()

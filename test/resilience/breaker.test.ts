@@ -172,6 +172,29 @@ describe("active health checks", () => {
     expect(s["a"]!.calls).toHaveLength(0)
   })
 
+  it("a models listing that never ends is cut after a bounded drain, not read forever", async () => {
+    let sent = 0
+    let cut = false
+    const s = await stubs(resources, { a: answerWith(["from ", "a"]) })
+    s["a"]!.models = (_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" })
+      response.on("close", () => (cut = !response.writableFinished))
+      const block = "x".repeat(16 * 1024)
+      const pump = (): void => {
+        while (!response.destroyed && sent < 512 * 1024 * 1024) {
+          sent += block.length
+          if (!response.write(block)) return void response.once("drain", pump)
+        }
+      }
+      pump()
+    }
+    const router = await routerFor(resources, chain(urlsOf(s), { healthCheckIntervalMs: 60_000 }))
+    expect(await eventually(() => cut, 10_000)).toBe(true)
+    // What the sockets' buffers took, not the 512 MB on offer.
+    expect(sent).toBeLessThan(64 * 1024 * 1024)
+    expect(endpointState(await health(router), "a:model-a")?.state ?? "closed").toBe("closed")
+  })
+
   it("checks run every healthCheckIntervalMs, and a provider that is reachable again gets an immediate probe", async () => {
     let listingUp = false
     let chatUp = false
