@@ -5,7 +5,8 @@
  *   fraction of the answer (what kernel socket buffers and the router's bounded buffers hold);
  * - past `limits.streamStallTimeoutMs` that client is dropped (Chat Completions and Messages),
  *   the upstream call is aborted, the stall is reported as `ClientStalled`, the endpoint is not
- *   blamed, and the router serves the next request from the same endpoint;
+ *   blamed, and the router serves the next request from the same endpoint; a scoped key is charged
+ *   once, for what was streamed;
  * - a client that pauses for longer than the upstream idle deadline, then reads on, gets the whole
  *   answer: a paused upstream is not a silent one.
  */
@@ -15,6 +16,7 @@ import type { RouterConfigInput } from "../../src/config/schema.js"
 import { rawRequest } from "../support/http.js"
 import { chunk, type Received, type Script, sse } from "../support/openaiUpstream.js"
 import type { RunningRouter } from "../support/router.js"
+import { mintKey, tempDataDir, withAccounts } from "../accounts/support.js"
 import { answerWith, chain, endpointState, eventually, health, newResources, routerFor, startStub, streamRaw, type Stub } from "../resilience/support.js"
 
 const resources = newResources()
@@ -55,14 +57,20 @@ const longAnswer = (pump: Pump, events = EVENTS): Script => (request, response) 
 const newPump = (): Pump => ({ sent: [], calls: [] })
 
 /** A client on a raw socket that sends a streaming request and never reads a byte of the answer. */
-const stalledClient = (router: RunningRouter, path: string, body: Record<string, unknown>): { readonly socket: Socket; readonly gone: Promise<void> } => {
+const stalledClient = (
+  router: RunningRouter,
+  path: string,
+  body: Record<string, unknown>,
+  headers: Readonly<Record<string, string>> = {}
+): { readonly socket: Socket; readonly gone: Promise<void> } => {
   const url = new URL(router.info.url)
   const json = JSON.stringify(body)
   const socket = connect(Number(url.port), "127.0.0.1")
   socket.pause()
   socket.once("connect", () => socket.pause())
   socket.on("error", () => {})
-  socket.write(`POST ${path} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\n` +
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join("")
+  socket.write(`POST ${path} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\n${extra}` +
     `content-length: ${Buffer.byteLength(json)}\r\n\r\n${json}`)
   const gone = new Promise<void>((resolve) => socket.once("close", () => resolve()))
   resources.add({ close: async () => void socket.destroy() })
@@ -151,6 +159,25 @@ describe("a client that stops reading a stream", () => {
       expect({ text: next.text, done: next.done, error: next.error }).toEqual({ text: "all fine", done: true, error: undefined })
     })
   }
+
+  it("with a scoped key: dropped after the deadline, and the key is charged for what was streamed (once)", async () => {
+    const pump = newPump()
+    const dataDir = tempDataDir()
+    const { token, key } = await mintKey(dataDir, { all: true, name: "stalls" })
+    const { router } = await setup(pump, { dataDir, limits: { streamStallTimeoutMs: 300 } })
+    const client = stalledClient(router, "/v1/chat/completions", CHAT, { authorization: `Bearer ${token}` })
+    expect(await eventually(() => pump.calls.length === 1, 10_000)).toBe(true)
+    expect(await pump.calls[0]!.aborted).toBe(true)
+    readAll(client.socket)
+    await client.gone
+    // No usage chunk came: the estimate from the content streamed so far (megabytes of it) is recorded.
+    let usage = { requests: 0, tokens: 0 }
+    expect(await eventually(async () => {
+      usage = (await withAccounts(dataDir, (a) => a.showKey(key.jti))).usage
+      return usage.requests === 1 && usage.tokens > 100_000
+    }, 10_000)).toBe(true)
+    expect(usage.requests).toBe(1)
+  })
 
   it("then reads on after a pause longer than the upstream idle deadline: the whole answer, no error", async () => {
     const pump = newPump()
