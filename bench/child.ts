@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process"
 import { writeFileSync } from "node:fs"
-import { Session } from "node:inspector/promises"
+import type { Session } from "node:inspector/promises"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -83,6 +83,8 @@ export const serveChild = (name: string, url: string, close: () => Promise<void>
   let session: Session | undefined
   const startProfile = async () => {
     if (profileDir === undefined || session !== undefined) return
+    // Loaded only when profiling: the inspector would count in every child's memory figures.
+    const { Session } = await import("node:inspector/promises")
     session = new Session()
     session.connect()
     await session.post("Profiler.enable")

@@ -9,12 +9,15 @@
  * "sse-openclaw,json-small"), BENCH_TARGETS (e.g. "B,C"), BENCH_MODEL ("bench", or "auto" to route
  * through the classifier), BENCH_PROFILE (a directory: the router
  * child is CPU-profiled from the end of the first warm-up to the end; see bench/profile.ts),
- * BENCH_ROUTER_ENTRY (a built router child, e.g. bench/router.ts bundled to .mjs: run without tsx),
+ * BENCH_ROUTER_ENTRY (by default the router is bundled first, as `npm run build` bundles the command:
+ * bench/buildRouter.ts; "source" runs bench/router.ts through the TypeScript loader; or a built file),
  * BENCH_REFERENCE_ENTRY (another built router, target R, e.g. the same bundle from main: the change
  * measured against it in the same run, C/R).
  */
 import { mkdirSync } from "node:fs"
+import * as Path from "node:path"
 import { cpus } from "node:os"
+import { buildRouter } from "./buildRouter.js"
 import { type Child, startChild } from "./child.js"
 import { check, load, type Sample } from "./load.js"
 import { describePayloads, MODEL, type Payload, payloads } from "./payloads.js"
@@ -63,7 +66,8 @@ const main = async () => {
     env: profileDir === undefined ? env : { ...env, BENCH_PROFILE: profileDir }
   })
   children.push(platform)
-  const router = await startChild("router", process.env["BENCH_ROUTER_ENTRY"] ?? "router", {
+  const routerEntry = process.env["BENCH_ROUTER_ENTRY"] ?? await buildRouter()
+  const router = await startChild("router", routerEntry === "source" ? "router" : routerEntry, {
     env: profileDir === undefined ? env : { ...env, BENCH_PROFILE: profileDir }
   })
   children.push(router)
@@ -81,7 +85,7 @@ const main = async () => {
   console.log(`llmrouter bench · node ${process.version} · ${cpus().length} cores · ${connections} connections · ` +
     `${rounds} rounds × ${seconds} s per target, ${warmup} s warm-up · medians across rounds`)
   console.log(`processes: load generator (this, pid ${process.pid}) · stub ${stub.pid} · floor ${floor.pid} · platform ${platform.pid} · ` +
-    `router ${router.pid}` + (reference === undefined ? "" : ` · reference ${reference.pid} (${referenceEntry})`))
+    `router ${router.pid} (${routerEntry === "source" ? "bench/router.ts, TypeScript loader" : Path.relative(process.cwd(), routerEntry)})` + (reference === undefined ? "" : ` · reference ${reference.pid} (${referenceEntry})`))
   console.log(`requests: ${describePayloads()} · model "${MODEL}"`)
   if (profileDir !== undefined) console.log(`profiling the router into ${profileDir}`)
   console.log("")

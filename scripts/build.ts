@@ -18,6 +18,7 @@ import { execFileSync } from "node:child_process"
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import { bundleOptions } from "./bundleOptions.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const dist = Path.join(root, "dist")
@@ -25,12 +26,6 @@ const bundleDir = Path.join(dist, "bundle")
 
 /** Files read at run time; each lands beside its compiled module and beside the bundle's chunks. */
 const ASSETS = ["src/http/status.html"] as const
-
-/**
- * Loaded from node_modules at run time: native and WASM modules cannot be bundled, and the
- * OpenClaw host resolves `openclaw/plugin-sdk/*` for the plugins it loads.
- */
-const EXTERNAL = ["better-sqlite3", "node-sqlite3-wasm", "openclaw", "openclaw/*"]
 
 const step = async (name: string, run: () => unknown) => {
   const started = performance.now()
@@ -46,24 +41,7 @@ await step("tsc → dist/src, dist/openclaw", () =>
 
 await step("esbuild → dist/bundle", async () => {
   rmSync(bundleDir, { recursive: true, force: true }) // chunk names change with their content
-  const result = await build({
-    absWorkingDir: root,
-    entryPoints: { cli: "src/cli.ts", plugin: "openclaw/index.ts" },
-    outdir: bundleDir,
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    sourcemap: true,
-    sourcesContent: false, // the package ships src/ and openclaw/
-    minifySyntax: true,
-    external: EXTERNAL,
-    // Bundled CommonJS (ws, under @effect/platform-node) calls `require` for Node built-ins.
-    banner: { js: `import { createRequire as __llmrouterRequire } from "node:module"; const require = __llmrouterRequire(import.meta.url);` },
-    logLevel: "warning",
-    metafile: true
-  })
+  const result = await build(bundleOptions(root, { cli: "src/cli.ts", plugin: "openclaw/index.ts" }, bundleDir))
   // What each chunk holds and imports: test/build.test.ts checks that commands load only what they use.
   writeFileSync(Path.join(dist, "bundle-meta.json"), JSON.stringify(result.metafile))
 })

@@ -1,0 +1,31 @@
+/**
+ * How our programs are bundled (esbuild): by `npm run build` for the `llmrouter` command and the
+ * OpenClaw plugin, and by the bench for the router it measures, so the bench runs what users run.
+ */
+import type { BuildOptions } from "esbuild"
+
+/**
+ * Loaded from node_modules at run time: native and WASM modules cannot be bundled, and the
+ * OpenClaw host resolves `openclaw/plugin-sdk/*` for the plugins it loads.
+ */
+const EXTERNAL = ["better-sqlite3", "node-sqlite3-wasm", "openclaw", "openclaw/*"]
+
+/** Entries plus shared chunks split along their dynamic `import()`s: each program loads only what it uses. */
+export const bundleOptions = (root: string, entryPoints: Record<string, string>, outdir: string): BuildOptions => ({
+  absWorkingDir: root,
+  entryPoints,
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  sourcesContent: false, // the package ships src/ and openclaw/
+  minifySyntax: true,
+  external: EXTERNAL,
+  // Bundled CommonJS (ws, under @effect/platform-node) calls `require` for Node built-ins.
+  banner: { js: `import { createRequire as __llmrouterRequire } from "node:module"; const require = __llmrouterRequire(import.meta.url);` },
+  logLevel: "warning",
+  metafile: true
+})
