@@ -2,8 +2,11 @@
  * Summarizes a V8 `.cpuprofile` (from `BENCH_PROFILE=dir npm run bench`): self time by package /
  * source area and the top functions by self time.
  * Usage: node --import tsx bench/profile.ts <file.cpuprofile> [topN]
+ * A bundled child (the router, `bench/buildRouter.ts`) is attributed to its source modules through
+ * the `// path` comments esbuild writes before each module's code.
  */
 import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 
 interface Node {
   readonly id: number
@@ -25,6 +28,23 @@ interface Profile {
 const [file, top = "30"] = process.argv.slice(2)
 if (file === undefined) throw new Error("usage: bench/profile.ts <file.cpuprofile> [topN]")
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile
+
+const bundles = new Map<string, ReadonlyArray<string | undefined>>()
+/** The source module a line of a bundled file came from (`undefined` when the file is not a bundle). */
+const bundledModule = (url: string, line: number): string | undefined => {
+  if (!/\/dist\/bench\/[^/]+\.js$/.test(url)) return undefined
+  let modules = bundles.get(url)
+  if (modules === undefined) {
+    let current: string | undefined
+    modules = readFileSync(fileURLToPath(url), "utf8").split("\n").map((text) => {
+      const comment = /^\/\/ (\S+\.(?:[cm]?js|ts))$/.exec(text)
+      if (comment !== null) current = `/${comment[1]}`
+      return current
+    })
+    bundles.set(url, modules)
+  }
+  return modules[line]
+}
 
 /** Self time per node id, µs (sample i lasted timeDeltas[i + 1]). */
 const self = new Map<number, number>()
@@ -53,7 +73,8 @@ const byFunction = new Map<string, number>()
 for (const node of profile.nodes) {
   const t = self.get(node.id) ?? 0
   if (t === 0) continue
-  const { functionName, url, lineNumber } = node.callFrame
+  const { functionName, lineNumber } = node.callFrame
+  const url = bundledModule(node.callFrame.url, lineNumber) ?? node.callFrame.url
   const a = area(url, functionName)
   byArea.set(a, (byArea.get(a) ?? 0) + t)
   const key = `${functionName || "(anonymous)"}  ${where(url) || a}:${lineNumber + 1}`
@@ -75,7 +96,8 @@ for (const [id, t] of self) {
   for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
     const frame = nodes.get(at)?.callFrame
     if (frame === undefined || frame.url === "" || frame.url.startsWith("node:")) continue
-    seen.add(`${frame.functionName || "(anonymous)"}  ${where(frame.url)}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`)
+    const url = bundledModule(frame.url, frame.lineNumber) ?? frame.url
+    seen.add(`${frame.functionName || "(anonymous)"}  ${where(url)}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`)
   }
   for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + t)
 }
