@@ -14,6 +14,8 @@ export interface AnswerUsage {
   readonly output: number
   /** Prompt tokens served from a cache (`prompt_tokens_details.cached_tokens`). */
   readonly cached: number
+  /** Prompt tokens written to a cache (`prompt_tokens_details.cache_write_tokens`: Anthropic's, translated). */
+  readonly written: number
   readonly reasoning: number
 }
 
@@ -68,6 +70,7 @@ export const usageOf = (value: unknown): AnswerUsage | undefined => {
     input: num(value["prompt_tokens"]),
     output: num(value["completion_tokens"]),
     cached: num(prompt["cached_tokens"]),
+    written: num(prompt["cache_write_tokens"]),
     reasoning: num(completion["reasoning_tokens"])
   }
 }

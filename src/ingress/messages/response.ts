@@ -15,11 +15,11 @@ export const stopReason = (reason: FinishReason): string => {
   }
 }
 
-/** Anthropic's `input_tokens` excludes cache reads (`cache_read_input_tokens`). */
+/** Anthropic's `input_tokens` excludes cache reads and writes (`cache_read_input_tokens`, `cache_creation_input_tokens`). */
 export const messagesUsage = (usage: AnswerUsage | undefined) => ({
-  input_tokens: Math.max(0, (usage?.input ?? 0) - (usage?.cached ?? 0)),
+  input_tokens: Math.max(0, (usage?.input ?? 0) - (usage?.cached ?? 0) - (usage?.written ?? 0)),
   output_tokens: usage?.output ?? 0,
-  cache_creation_input_tokens: 0,
+  cache_creation_input_tokens: usage?.written ?? 0,
   cache_read_input_tokens: usage?.cached ?? 0
 })
 
