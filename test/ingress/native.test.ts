@@ -6,7 +6,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk"
 import { afterEach, describe, expect, it } from "vitest"
-import { type ContentBlock, messageEvents, REDACTED_PREFIX, startAnthropicUpstream, thinkingSignature } from "../support/anthropicUpstream.js"
+import { type AnthropicUpstream, type ContentBlock, messageEvents, REDACTED_PREFIX, startAnthropicUpstream, thinkingSignature } from "../support/anthropicUpstream.js"
 import { postJson, rawRequest, Resources } from "../support/http.js"
 import { answer, startUpstream } from "../support/openaiUpstream.js"
 import { startRouter } from "../support/router.js"
@@ -103,19 +103,27 @@ describe("Anthropic answers reach Messages clients as Anthropic sent them", () =
     expect(await metric(client.baseURL, "llmrouter_cached_input_tokens_total")).toBe(50)
   })
 
+  const CLOCK: Array<Anthropic.Tool> = [{ name: "clock", description: "The time", input_schema: { type: "object", properties: {} } }]
+
+  /** Claude thinks `thought` and calls the clock as `id`, then answers "Noon."; the two user turns around it. */
+  const clockLoop = (claude: AnthropicUpstream, thought: string, id: string) => {
+    claude.reply(
+      { type: "message", message: { content: [{ type: "thinking", thinking: thought }, { type: "tool_use", id, name: "clock", input: {} }], stop_reason: "tool_use" } },
+      { type: "message", message: { content: [{ type: "text", text: "Noon." }] } }
+    )
+    const ask = { model: MODEL, max_tokens: 2048, thinking: THINKING, tools: CLOCK }
+    const question = { role: "user" as const, content: "What time is it?" }
+    const result = { role: "user" as const, content: [{ type: "tool_result" as const, tool_use_id: id, content: "12:00" }] }
+    return { ask, question, result }
+  }
+
   it("tool loop with thinking: the signed blocks the client got go back verbatim, and Anthropic accepts them", async () => {
     const { claude, client } = await setup()
-    const tools: Array<Anthropic.Tool> = [{ name: "clock", description: "The time", input_schema: { type: "object", properties: {} } }]
-    claude.reply(
-      { type: "message", message: { content: [{ type: "thinking", thinking: "I need the clock." }, { type: "tool_use", id: "toolu_clock1", name: "clock", input: {} }], stop_reason: "tool_use" } },
-      { type: "message", message: { content: [{ type: "text", text: "It is noon." }] } }
-    )
-    const question = { role: "user" as const, content: "What time is it?" }
-    const first = await client.messages.stream({ model: MODEL, max_tokens: 2048, thinking: THINKING, tools, messages: [question] }).finalMessage()
+    const { ask, question, result } = clockLoop(claude, "I need the clock.", "toolu_clock1")
+    const first = await client.messages.stream({ ...ask, messages: [question] }).finalMessage()
     expect(first.content[0]).toEqual({ type: "thinking", thinking: "I need the clock.", signature: thinkingSignature("I need the clock.") })
-    const result = { role: "user" as const, content: [{ type: "tool_result" as const, tool_use_id: "toolu_clock1", content: "12:00" }] }
-    const second = await client.messages.create({ model: MODEL, max_tokens: 2048, thinking: THINKING, tools, messages: [question, { role: "assistant", content: first.content }, result] })
-    expect(second.content).toEqual([{ type: "text", text: "It is noon." }])
+    const second = await client.messages.create({ ...ask, messages: [question, { role: "assistant", content: first.content }, result] })
+    expect(second.content).toEqual([{ type: "text", text: "Noon." }])
     const sent = claude.requests.at(-1)
     expect(sent?.rejected).toBeUndefined()
     expect(sent?.body["thinking"]).toEqual(THINKING)
@@ -123,16 +131,10 @@ describe("Anthropic answers reach Messages clients as Anthropic sent them", () =
 
   it("a client that drops the thinking blocks: the tool-loop memory puts them back, so thinking stays on", async () => {
     const { claude, client } = await setup()
-    const tools: Array<Anthropic.Tool> = [{ name: "clock", description: "The time", input_schema: { type: "object", properties: {} } }]
-    claude.reply(
-      { type: "message", message: { content: [{ type: "thinking", thinking: "Check the clock." }, { type: "tool_use", id: "toolu_clock2", name: "clock", input: {} }], stop_reason: "tool_use" } },
-      { type: "message", message: { content: [{ type: "text", text: "Noon." }] } }
-    )
-    const question = { role: "user" as const, content: "Time?" }
-    const first = await client.messages.create({ model: MODEL, max_tokens: 2048, thinking: THINKING, tools, messages: [question] })
+    const { ask, question, result } = clockLoop(claude, "Check the clock.", "toolu_clock2")
+    const first = await client.messages.create({ ...ask, messages: [question] })
     const withoutThinking = first.content.filter((b) => b.type === "tool_use")
-    const result = { role: "user" as const, content: [{ type: "tool_result" as const, tool_use_id: "toolu_clock2", content: "12:00" }] }
-    const second = await client.messages.create({ model: MODEL, max_tokens: 2048, thinking: THINKING, tools, messages: [question, { role: "assistant", content: withoutThinking }, result] })
+    const second = await client.messages.create({ ...ask, messages: [question, { role: "assistant", content: withoutThinking }, result] })
     expect(second.content).toEqual([{ type: "text", text: "Noon." }])
     const sent = claude.requests.at(-1)
     expect(sent?.rejected).toBeUndefined()
@@ -147,12 +149,11 @@ describe("Anthropic answers reach Messages clients as Anthropic sent them", () =
   it("unknown to the memory and without its thinking: that turn is answered without thinking, and says so", async () => {
     const { claude, client } = await setup()
     claude.reply({ type: "message", message: { content: [{ type: "text", text: "Noon." }] } })
-    const tools: Array<Anthropic.Tool> = [{ name: "clock", input_schema: { type: "object", properties: {} } }]
     const { data, response } = await client.messages.create({
       model: MODEL,
       max_tokens: 2048,
       thinking: THINKING,
-      tools,
+      tools: CLOCK,
       messages: [
         { role: "user", content: "Time?" },
         { role: "assistant", content: [{ type: "thinking", thinking: "unsigned, from another model", signature: "" }, { type: "tool_use", id: "toolu_gone", name: "clock", input: {} }] },

@@ -54,15 +54,9 @@ export class ResponsesStreamEncoder implements StreamEncoder {
         this.model = event.model
         return this.start()
       case "Text": {
-        let out = this.start()
-        if (this.item?.kind !== "message") {
-          out += this.close()
-          const item = { kind: "message" as const, id: newId("msg"), outputIndex: this.output.length, text: "" }
-          this.item = item
-          out += this.emit("response.output_item.added", { output_index: item.outputIndex, item: messageItem(item.id, "", "in_progress") }) +
-            this.emit("response.content_part.added", { item_id: item.id, output_index: item.outputIndex, content_index: 0, part: outputText("") })
-        }
-        const item = this.item as Extract<OpenItem, { kind: "message" }>
+        const { out, item } = this.current("message", (outputIndex) => ({ kind: "message", id: newId("msg"), outputIndex, text: "" }), (item) =>
+          this.emit("response.output_item.added", { output_index: item.outputIndex, item: messageItem(item.id, "", "in_progress") }) +
+          this.emit("response.content_part.added", { item_id: item.id, output_index: item.outputIndex, content_index: 0, part: outputText("") }))
         item.text += event.text
         return out + this.emit("response.output_text.delta", {
           item_id: item.id,
@@ -93,14 +87,8 @@ export class ResponsesStreamEncoder implements StreamEncoder {
         return out + this.emit("response.function_call_arguments.delta", { item_id: item.id, output_index: item.outputIndex, delta: event.arguments })
       }
       case "Reasoning": {
-        let out = this.start()
-        if (this.item?.kind !== "reasoning") {
-          out += this.close()
-          const item = { kind: "reasoning" as const, id: newId("rs"), outputIndex: this.output.length, text: "" }
-          this.item = item
-          out += this.emitAll(reasoningOpened(item.id, item.outputIndex, this.style))
-        }
-        const item = this.item as Extract<OpenItem, { kind: "reasoning" }>
+        const { out, item } = this.current("reasoning", (outputIndex) => ({ kind: "reasoning", id: newId("rs"), outputIndex, text: "" }), (item) =>
+          this.emitAll(reasoningOpened(item.id, item.outputIndex, this.style)))
         item.text += event.text
         return out + this.emitAll([reasoningDelta(item.id, item.outputIndex, this.style, event.text)])
       }
@@ -133,6 +121,21 @@ export class ResponsesStreamEncoder implements StreamEncoder {
     else if (open?.kind === "call") this.output.push({ ...functionCallItem(open.id, open.call, "completed"), status: "incomplete" })
     const response = responseObject(this.context, { status: "failed", model: this.model, output: this.output, error: { code, message } })
     return out + this.emit("response.failed", { response })
+  }
+
+  /** The open item of `kind`, or a new one (the open one closed first), announced by `opened`. */
+  private current<K extends "message" | "reasoning">(
+    kind: K,
+    make: (outputIndex: number) => Extract<OpenItem, { kind: K }>,
+    opened: (item: Extract<OpenItem, { kind: K }>) => string
+  ): { readonly out: string; readonly item: Extract<OpenItem, { kind: K }> } {
+    let out = this.start()
+    const open = this.item
+    if (open?.kind === kind) return { out, item: open as Extract<OpenItem, { kind: K }> }
+    out += this.close()
+    const item = make(this.output.length)
+    this.item = item
+    return { out: out + opened(item), item }
   }
 
   private start(): string {
