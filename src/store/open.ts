@@ -16,7 +16,7 @@ import { StoreError } from "./errors.js"
 import { withFileLock } from "./fileLock.js"
 import { nodeSqlite, openNodeSqlite } from "./nodeSqlite.js"
 import type { RawConnection, SqliteDatabase, SqliteEngine, SqlStatement } from "./types.js"
-import { openWasmSqlite } from "./wasmSqlite.js"
+import { clearStaleWasmLock, openWasmSqlite } from "./wasmSqlite.js"
 
 export type { SqliteDatabase, SqliteEngine, SqlRow, SqlStatement, SqlValue } from "./types.js"
 export { StoreError } from "./errors.js"
@@ -153,7 +153,7 @@ export const openSqlite = (path: string, options: OpenOptions): SqliteDatabase =
   }
   const engine = sqliteEngine()
   let raw: RawConnection
-  let beforeAccess = () => {}
+  let beforeAccess = () => clearStaleWasmLock(path)
   try {
     const node = nodeSqlite()
     if (engine === "node:sqlite" && node !== undefined) {

@@ -34,7 +34,6 @@ export const openWasmSqlite = (path: string): RawConnection & { readonly beforeA
       all: (...params) => rows(raw.all(bind(params)))
     }
   }
-  const lockDir = `${path}.lock`
   return {
     exec: (sql) => db.exec(sql),
     prepare: statement,
@@ -42,11 +41,17 @@ export const openWasmSqlite = (path: string): RawConnection & { readonly beforeA
       for (const s of statements) if (!s.isFinalized) s.finalize()
       db.close()
     },
-    // Called with the cross-process lock (`fileLock.ts`) held, which every llmrouter process takes
-    // before touching the file: a `.lock` directory seen now was left by a WASM process killed
-    // mid-transaction, and would answer SQLITE_BUSY forever.
-    beforeAccess: () => {
-      if (existsSync(lockDir)) rmSync(lockDir, { recursive: true, force: true })
-    }
+    beforeAccess: () => clearStaleWasmLock(path)
   }
+}
+
+/**
+ * Called with the cross-process lock (`fileLock.ts`) held, which every llmrouter process takes
+ * before touching the file, whatever its engine: a `<db>.lock` directory seen now was left by a
+ * WASM process killed mid-transaction. The WASM engine would answer SQLITE_BUSY on it forever;
+ * `node:sqlite` ignores it, but clears it too so no stale lock outlives the next access.
+ */
+export const clearStaleWasmLock = (path: string): void => {
+  const lockDir = `${path}.lock`
+  if (existsSync(lockDir)) rmSync(lockDir, { recursive: true, force: true })
 }
