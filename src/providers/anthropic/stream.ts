@@ -77,7 +77,6 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         out += this.event(event)
         continue
       }
-      this.frame = `event: ${event.event ?? "message"}\ndata: ${event.data}\n\n`
       const translated = this.event(event)
       // An `error` event is not relayed: the session ends the stream with its own, in the client's shape.
       if (this.broken !== undefined) break
@@ -115,6 +114,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     }
     if (!isRecord(data)) return this.fail("malformed stream event: not an object")
     const type = typeof data["type"] === "string" ? data["type"] : event.event
+    // Named by its type, as Anthropic names them (the SDKs dispatch on the name).
+    if (this.relay) this.frame = `event: ${type ?? "message"}\ndata: ${event.data}\n\n`
     switch (type) {
       case "message_start":
         return this.messageStart(data["message"])
