@@ -6,6 +6,7 @@
 import { Either, Redacted, Schema } from "effect"
 import { StreamBroken } from "../errors/upstream.js"
 import type { Adapter, ResolvedEndpoint, StreamTranslator } from "./Adapter.js"
+import { isRecord } from "./common/openaiContent.js"
 import { classifyHttpError } from "./httpErrors.js"
 import { replaceModel } from "./rawModel.js"
 
@@ -22,6 +23,20 @@ const Completion = Schema.Struct({
   }))
 })
 const decodeCompletion = Schema.decodeUnknownEither(Completion)
+
+/** `Completion`'s checks by hand, for the common answer (no Schema walk per response): true only for what it accepts. */
+const looksLikeCompletion = (value: unknown): boolean => {
+  if (!isRecord(value) || !Array.isArray(value.choices)) return false
+  for (const choice of value.choices as ReadonlyArray<unknown>) {
+    if (!isRecord(choice)) return false
+    const message = choice.message
+    if (message === undefined) continue
+    if (!isRecord(message)) return false
+    const content = message.content
+    if (content !== undefined && content !== null && typeof content !== "string" && !Array.isArray(content)) return false
+  }
+  return true
+}
 
 export const authHeaders = (endpoint: ResolvedEndpoint): Record<string, string> =>
   endpoint.apiKey === undefined ? {} : { authorization: `Bearer ${Redacted.value(endpoint.apiKey)}` }
@@ -48,7 +63,8 @@ export const OpenAiAdapter: Adapter = {
     } catch {
       return Either.left(malformed(endpoint.id, "a body that is not JSON"))
     }
-    return Either.isRight(decodeCompletion(parsed))
+    // The hand check passes only what the schema accepts; the schema decides whatever it does not pass.
+    return looksLikeCompletion(parsed) || Either.isRight(decodeCompletion(parsed))
       ? Either.right(body)
       : Either.left(malformed(endpoint.id, "JSON that is not a chat completion (`choices` missing or of the wrong shape)"))
   },
