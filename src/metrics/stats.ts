@@ -20,6 +20,8 @@ import { CATEGORIES, logicalModelName } from "../routing/logicalModels.js"
 import { VERSION } from "../version.js"
 import { Wallet } from "../Wallet.js"
 import { WALLET_KEY_ENV, walletKeyPath } from "../wallet/keyFile.js"
+import { type BalanceReading, makeBalanceWatch } from "../wallet/balanceWatch.js"
+import { walletBalance } from "../wallet/status.js"
 import { CONTENT_TYPE, Exposition } from "./exposition.js"
 
 export { VERSION }
@@ -67,10 +69,20 @@ export interface Stats extends MetricsSnapshot {
     readonly dailyCapUsd: string
     readonly byUpstream: ReadonlyArray<{ readonly upstream: string; readonly payments: number; readonly last24hUsd: string; readonly totalUsd: string }>
   } | null
-  readonly wallet: { readonly address: string; readonly network: string; readonly networkLabel: string; readonly qrSvg: string } | null
+  readonly wallet: {
+    readonly address: string
+    readonly network: string
+    readonly networkLabel: string
+    readonly qrSvg: string
+    /** The last balance reading (refreshed in the background every minute); null before the first. */
+    readonly balance: BalanceReading | null
+  } | null
   /** Scoped keys with their usage and remaining budget (never the token); null when none were ever minted. */
   readonly keys: ReadonlyArray<KeyView> | null
 }
+
+/** How old the status page's wallet balance may be before it is read again. */
+const BALANCE_TTL_MS = 60_000
 
 export const makeStats = Effect.gen(function*() {
   const { config, dataDir, env } = yield* Config
@@ -128,15 +140,17 @@ export const makeStats = Effect.gen(function*() {
       : Effect.tryPromise(() => import("qrcode").then((QRCode) => QRCode.default.toString(address, { type: "svg", margin: 1, errorCorrectionLevel: "M" }))).pipe(
         Effect.tap((svg) => Effect.sync(() => (qr = { address, svg })))
       )
+  const balanceOf = makeBalanceWatch((address) => walletBalance(config, address), BALANCE_TTL_MS)
   const walletInfo = Effect.suspend((): Effect.Effect<Stats["wallet"]> => {
     const exists = (env[WALLET_KEY_ENV] ?? "").trim() !== "" || existsSync(walletKeyPath(dataDir))
     if (!exists) return Effect.succeed(null)
     return wallet.info.pipe(
-      Effect.flatMap(({ address }) => Effect.map(qrFor(address), (qrSvg) => ({
+      Effect.flatMap(({ address }) => Effect.zipWith(qrFor(address), balanceOf(address), (qrSvg, balance) => ({
         address,
         network: config.wallet.network,
         networkLabel: networkLabel(config.wallet.network),
-        qrSvg
+        qrSvg,
+        balance: balance ?? null
       }))),
       Effect.orElseSucceed(() => null)
     )

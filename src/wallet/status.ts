@@ -28,6 +28,31 @@ export interface WalletStatus {
   }
 }
 
+/** The wallet's balance in the allowlisted asset of its network, or null and why (never fails). */
+export interface WalletBalance {
+  readonly symbol: string
+  /** Human units (`"1.25"`), or null with `balanceError`. */
+  readonly balance: string | null
+  readonly balanceAtomic: string | null
+  readonly balanceError?: string
+}
+
+export const walletBalance = (config: RouterConfig, address: string): Effect.Effect<WalletBalance> => {
+  const network = config.wallet.network
+  const asset = config.payments.allow.find((a) => a.network === network)
+  const rpcUrl = config.wallet.rpcUrl ?? defaultRpcUrl(network)
+  const symbol = asset?.symbol ?? "USDC"
+  const unknown = (balanceError: string): WalletBalance => ({ symbol, balance: null, balanceAtomic: null, balanceError })
+  if (asset === undefined) return Effect.succeed(unknown(`no allowlisted asset on ${network} (payments.allow)`))
+  if (rpcUrl === undefined) return Effect.succeed(unknown(`no RPC URL for ${network}: set wallet.rpcUrl`))
+  return readTokenBalance(rpcUrl, asset.asset, address, config.wallet.balanceTimeoutMs).pipe(
+    Effect.match({
+      onFailure: unknown,
+      onSuccess: (atomic): WalletBalance => ({ symbol, balance: formatUnits(atomic, asset.decimals), balanceAtomic: atomic.toString() })
+    })
+  )
+}
+
 export const walletStatus = (
   config: RouterConfig,
   wallet: WalletService,
@@ -37,25 +62,17 @@ export const walletStatus = (
     const info = yield* wallet.info
     const network = config.wallet.network
     const asset = config.payments.allow.find((a) => a.network === network)
-    const rpcUrl = config.wallet.rpcUrl ?? defaultRpcUrl(network)
-    const balance = asset === undefined
-      ? ({ _tag: "Left", left: `no allowlisted asset on ${network} (payments.allow)` } as const)
-      : rpcUrl === undefined
-      ? ({ _tag: "Left", left: `no RPC URL for ${network}: set wallet.rpcUrl` } as const)
-      : yield* Effect.either(readTokenBalance(rpcUrl, asset.asset, info.address, config.wallet.balanceTimeoutMs))
+    const { symbol, ...balance } = yield* walletBalance(config, info.address)
     const spent = payments === undefined
       ? null
       : yield* payments.spend.pipe(Effect.map((s) => formatMicroUsd(s.last24hMicroUsd)), Effect.orElseSucceed(() => null))
-    const symbol = asset?.symbol ?? "USDC"
     return {
       address: info.address,
       source: info.source,
       keyFile: info.keyFile ?? null,
       network,
       asset: asset === undefined ? null : { symbol: asset.symbol, address: asset.asset, decimals: asset.decimals },
-      balance: balance._tag === "Right" && asset !== undefined ? formatUnits(balance.right, asset.decimals) : null,
-      balanceAtomic: balance._tag === "Right" ? balance.right.toString() : null,
-      ...(balance._tag === "Left" ? { balanceError: balance.left } : {}),
+      ...balance,
       funding: `Send ${symbol} on ${networkLabel(network)} (${network}) to ${info.address}. ` +
         `Only ${symbol} is needed (no ETH for gas): payments are signed authorizations that the upstream settles. ` +
         `Keep only a small balance here: this is a hot wallet.`,

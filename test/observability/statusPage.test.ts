@@ -52,7 +52,9 @@ const setup = async () => {
     },
     categories: { coding: ["good:m-good"] },
     retry: { sameEndpointRetries: 0, backoffMs: 1 },
-    breaker: { failureThreshold: 100 }
+    breaker: { failureThreshold: 100 },
+    // Nothing listens on port 9 of loopback: the balance read fails fast, and says so.
+    wallet: { rpcUrl: "http://127.0.0.1:9", balanceTimeoutMs: 500 }
   }, { env: { LLM_ROUTER_WALLET_KEY: key } }))
   const root = router.info.url
   const client = new OpenAI({ baseURL: router.baseUrl, apiKey: "unused", maxRetries: 0 })
@@ -116,6 +118,9 @@ describeWithTool(chromiumTool(), "status page", (executablePath) => {
     // The wallet (a key exists): its address and a QR code that renders.
     expect(await page.locator("#wallet-address").textContent()).toBe(address)
     await expect.poll(() => page.locator("#wallet-qr").evaluate((img: { complete: boolean; naturalWidth: number }) => img.complete && img.naturalWidth > 0)).toBe(true)
+    // Its balance, and the keyless provider that pays from it is not called ready while that is unknown.
+    await expect.poll(() => page.locator("#wallet-balance").textContent(), { timeout: 10_000 }).toContain("Balance: unknown (cannot read the balance from http://127.0.0.1:9")
+    expect(await page.locator("#providers tr.group[data-provider='rungate']").textContent()).toContain("balance unknown")
 
     // More traffic moves the chart again.
     await client.chat.completions.create({ model: "fine", messages: [{ role: "user", content: "hi" }] })

@@ -140,4 +140,19 @@ describe.skipIf(!anvil.ok)("x402 end to end (anvil + FiatTokenV2_2 + @x402/expre
     expect(wallet.balanceAtomic).toBe(String(await chain.balanceOf(payer)))
     expect(JSON.stringify(wallet)).not.toContain(payerKey.slice(2))
   })
+
+  it("/stats reports each wallet's balance for the status page: the funded one's USDC, 0 for the broke one", async () => {
+    type Reading = { readonly balance: string | null; readonly balanceAtomic: string | null; readonly symbol: string } | null
+    const balanceOf = async (r: RunningRouter) => {
+      const stats = (await fetch(`${r.info.url}/stats`).then((res) => res.json())) as { wallet: { balance: Reading } | null }
+      return stats.wallet?.balance ?? null
+    }
+    // Read in the background: the first look starts the reading, a later one shows it.
+    await expect.poll(() => balanceOf(router), { timeout: 10_000 }).not.toBeNull()
+    const funded = await balanceOf(router)
+    expect(funded).toMatchObject({ symbol: "USDC", balanceAtomic: String(await chain.balanceOf(payer)) })
+    expect(Number(funded?.balance)).toBeGreaterThan(0)
+    await expect.poll(() => balanceOf(broke), { timeout: 10_000 }).toMatchObject({ balance: "0.00", balanceAtomic: "0" })
+  })
+
 })
