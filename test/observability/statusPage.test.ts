@@ -119,7 +119,8 @@ describeWithTool(chromiumTool(), "status page", (executablePath) => {
     expect(await page.locator("#wallet-address").textContent()).toBe(address)
     await expect.poll(() => page.locator("#wallet-qr").evaluate((img: { complete: boolean; naturalWidth: number }) => img.complete && img.naturalWidth > 0)).toBe(true)
     // Its balance, and the keyless provider that pays from it is not called ready while that is unknown.
-    await expect.poll(() => page.locator("#wallet-balance").textContent(), { timeout: 10_000 }).toContain("Balance: unknown (cannot read the balance from http://127.0.0.1:9")
+    // (refused, or timed out on a loaded machine: either way the reason names the RPC)
+    await expect.poll(() => page.locator("#wallet-balance").textContent(), { timeout: 10_000 }).toMatch(/^Balance: unknown \(.*http:\/\/127\.0\.0\.1:9/)
     expect(await page.locator("#providers tr.group[data-provider='rungate']").textContent()).toContain("balance unknown")
 
     // More traffic moves the chart again.
