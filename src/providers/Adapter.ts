@@ -8,6 +8,7 @@ import type { ProviderKind, Timeouts } from "../config/schema.js"
 import type { Effort, ThinkingSpec } from "../config/thinking.js"
 import type { InvalidRequest } from "../errors/request.js"
 import type { StreamBroken, UpstreamError } from "../errors/upstream.js"
+import type { ReasoningAsk } from "../reasoning/effort.js"
 import type { ThinkingMemory } from "../reasoning/memory.js"
 
 /** A concrete, routable upstream: provider + model id + where and how to call it. */
@@ -47,6 +48,12 @@ export interface ChatRequest {
   readonly deadline?: number
   /** The effort to think at when the client asks for none (set by the Router from the route's category). */
   readonly defaultEffort?: Effort
+  /**
+   * How much to think, asked in another API's own terms (a Messages `thinking`), for the adapters
+   * that translate it onto their model's thinking; never sent as a field (OpenAI-compatible
+   * upstreams get the body as it is). A `reasoning_effort` / `reasoning` in `body` wins.
+   */
+  readonly reasoningAsk?: ReasoningAsk
   /** Where thinking of tool-calling turns is remembered for the next turn (set by the Router). */
   readonly memory?: ThinkingMemory
   /**

@@ -115,3 +115,18 @@ describe("a Responses tool loop on a thinking Claude", () => {
     expect(sent.messages[1]?.content[0]).toEqual({ type: "thinking", thinking: "I should read the clock.", signature: thinkingSignature("I should read the clock.") })
   })
 })
+
+describe("a Messages client's thinking settings reach other providers' models", () => {
+  it("Gemini: the budget becomes its thinking budget, and its thoughts come back as a thinking block", async () => {
+    const backend = await startBackend("google", resources)
+    backend.answer({ reasoning: THOUGHT, text: "42." })
+    const client = new Anthropic({ baseURL: rootOf(backend.baseUrl), apiKey: "unused", maxRetries: 0 })
+    const model = THINKER.google
+    const message = await client.messages.create({ model, max_tokens: 4096, thinking: { type: "enabled", budget_tokens: 2048 }, messages: [{ role: "user", content: "6*7?" }] })
+    expect(message.content).toEqual([{ type: "thinking", thinking: THOUGHT, signature: "" }, { type: "text", text: "42." }])
+    expect(backend.body()).toMatchObject({ generationConfig: { thinkingConfig: { thinkingBudget: 2048, includeThoughts: true } } })
+    const off = await client.messages.create({ model, max_tokens: 4096, thinking: { type: "disabled" }, messages: [{ role: "user", content: "6*7?" }] })
+    expect(off.content).toEqual([{ type: "text", text: "42." }])
+    expect(backend.body()).toMatchObject({ generationConfig: { thinkingConfig: { thinkingBudget: 0 } } })
+  })
+})

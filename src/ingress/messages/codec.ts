@@ -7,6 +7,7 @@
 import { HttpServerResponse } from "@effect/platform"
 import { Effect, Either } from "effect"
 import type { ChatRequest } from "../../providers/Adapter.js"
+import type { ReasoningAsk } from "../../reasoning/effort.js"
 import { readCompletion } from "../answer.js"
 import { decodeBody, type IngressCodec, translate } from "../Codec.js"
 import { encodeStream } from "../encodeStream.js"
@@ -24,11 +25,28 @@ export interface MessagesContext {
 
 const thinkingOn = (decoded: MessagesBody): boolean => decoded.thinking?.["type"] === "enabled" || decoded.thinking?.["type"] === "adaptive"
 
+/** `thinking` as a reasoning ask for models of other providers: a budget is a budget, adaptive is medium effort, disabled is none. */
+const thinkingAsk = (thinking: MessagesBody["thinking"]): ReasoningAsk | undefined => {
+  const budget = thinking?.["budget_tokens"]
+  switch (thinking?.["type"]) {
+    case "enabled":
+      return { effort: undefined, budget: typeof budget === "number" ? budget : undefined, exclude: false }
+    case "adaptive":
+      return { effort: "medium", budget: undefined, exclude: false }
+    case "disabled":
+      return { effort: "none", budget: undefined, exclude: false }
+    default:
+      return undefined
+  }
+}
+
 /** Client headers that belong to Anthropic's wire format and go with the native body. */
 const nativeHeaders = (headers: Readonly<Record<string, string | undefined>>): Record<string, string> => {
   const beta = headers["anthropic-beta"]
   return beta === undefined || beta === "" ? {} : { "anthropic-beta": beta }
 }
+
+const withAsk = (ask: ReasoningAsk | undefined) => (ask === undefined ? {} : { reasoningAsk: ask })
 
 export const messagesCodec: IngressCodec<MessagesContext> = {
   decode: (body, headers) =>
@@ -38,6 +56,7 @@ export const messagesCodec: IngressCodec<MessagesContext> = {
           body: chatBody,
           model: decoded.model,
           stream: decoded.stream === true,
+          ...withAsk(thinkingAsk(decoded.thinking)),
           native: { kind: "anthropic", body, headers: nativeHeaders(headers) }
         },
         context: { model: decoded.model, thinking: thinkingOn(decoded) }

@@ -35,7 +35,7 @@ export const thinkingFor = (
   normalized: NormalizedRequest
 ): { readonly thinking: ThinkingSpec; readonly ask: ReasoningAsk | undefined; readonly memory: ThinkingMemory | undefined } => ({
   thinking: endpoint.thinking ?? thinkingProfile(kind, endpoint.modelId, undefined),
-  ask: withDefaultEffort(normalized.reasoning, request.defaultEffort),
+  ask: withDefaultEffort(normalized.reasoning ?? request.reasoningAsk, request.defaultEffort),
   memory: request.memory
 })
 
