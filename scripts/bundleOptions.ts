@@ -5,10 +5,11 @@
 import type { BuildOptions } from "esbuild"
 
 /**
- * Loaded from node_modules at run time: native and WASM modules cannot be bundled, and the
- * OpenClaw host resolves `openclaw/plugin-sdk/*` for the plugins it loads.
+ * Loaded from node_modules at run time: native and WASM modules cannot be bundled, `pg` (CommonJS
+ * with optional native parts) is loaded only for a Postgres store, and the OpenClaw host resolves
+ * `openclaw/plugin-sdk/*` for the plugins it loads.
  */
-const EXTERNAL = ["better-sqlite3", "node-sqlite3-wasm", "openclaw", "openclaw/*"]
+const EXTERNAL = ["better-sqlite3", "node-sqlite3-wasm", "pg", "pg-cursor", "openclaw", "openclaw/*"]
 
 /** Entries plus shared chunks split along their dynamic `import()`s: each program loads only what it uses. */
 export const bundleOptions = (root: string, entryPoints: Record<string, string>, outdir: string): BuildOptions => ({

@@ -1,8 +1,8 @@
 /**
  * The `Accounts` service: Ed25519 accounts and the scoped keys (JWTs) they sign, for sharing the
  * router without sharing provider keys or the wallet. Accounts live in `<dataDir>/accounts/`
- * (`accounts/store.ts`), keys' scope/budget/usage/revocation in `<dataDir>/keys.sqlite`
- * (`accounts/keyStore.ts`). The server side — `authenticate` a bearer JWT, `metered` to check
+ * (`accounts/store.ts`), keys' scope/budget/usage/revocation/rpm window in the `Store` (keys part:
+ * `<dataDir>/keys.sqlite` or the shared Postgres, `accounts/keyStore.ts`). The server side — `authenticate` a bearer JWT, `metered` to check
  * scope, rpm and budgets and to record usage — is what `http/routes.ts` calls before routing.
  * Private keys never leave this module as text: no method returns, logs or serialises one.
  */
@@ -15,12 +15,14 @@ import type { ChatRequest } from "./providers/Adapter.js"
 import type { RouterResponse } from "./Router.js"
 import { ALL_MODELS, describeScope, formatUsd, type KeyPrincipal, modelInScope } from "./accounts/claims.js"
 import { AccountError, KeyRejected } from "./accounts/errors.js"
-import { KeyStore, keyStorePath, type KeyRecord } from "./accounts/keyStore.js"
-import { makeRateLimiter } from "./accounts/rateLimit.js"
+import { type Admission, type KeyRecord, type KeyStore, makeKeyStore } from "./accounts/keyStore.js"
+import { makeUnwrittenUsage } from "./accounts/unwrittenUsage.js"
 import { requireKeysFor } from "./accounts/requireKeys.js"
 import { type AccountInfo, makeAccountStore } from "./accounts/store.js"
 import { looksLikeJwt, mint, newJti, verify } from "./accounts/tokens.js"
 import { CurrentUsageMeter, meterStream, tokensOfCompletion, type UsageMeter } from "./accounts/usage.js"
+import * as StoreService from "./Store.js"
+import { Store, type StoreUnavailable } from "./Store.js"
 
 export { AccountError, KeyRejected } from "./accounts/errors.js"
 export type { AccountInfo } from "./accounts/store.js"
@@ -69,7 +71,7 @@ export interface AccountsService {
   readonly listKeys: Effect.Effect<ReadonlyArray<KeyView>, AccountError>
   /** By jti, name, or the token itself. */
   readonly showKey: (ref: string) => Effect.Effect<KeyView, AccountError>
-  /** Takes effect on the next request of every router using this data dir. */
+  /** Takes effect on the next request of every router sharing the store. */
   readonly revokeKey: (ref: string) => Effect.Effect<KeyView, AccountError>
   /** Server: a bearer JWT → the key it proves (known account, signature, expiry, revocation). */
   readonly authenticate: (token: string) => Effect.Effect<KeyPrincipal, KeyRejected>
@@ -115,20 +117,32 @@ const view = (r: KeyRecord, now: number): KeyView => ({
 })
 
 export const make = Effect.gen(function*() {
-  const { config, dataDir } = yield* Config
-  const accounts = makeAccountStore(dataDir)
-  const limiter = makeRateLimiter()
+  const { config } = yield* Config
+  const store = yield* Store
+  const scope = yield* Effect.scope
+  const accounts = makeAccountStore(yield* Effect.map(Config, (c) => c.dataDir))
   const publicKeys = new Map<string, KeyObject>()
 
-  // Opened on first use: a router that never sees a scoped key never touches keys.sqlite.
-  let store: KeyStore | undefined
-  yield* Effect.addFinalizer(() => Effect.sync(() => store?.close()))
-  const keyStore = () => (store ??= KeyStore.open(keyStorePath(dataDir)))
+  // The keys part is opened on first use: a router that never sees a scoped key never creates it.
+  const withKeys = <A, E>(f: (keys: KeyStore) => Effect.Effect<A, E>) => store.use("keys", (sql) => f(makeKeyStore(sql)))
+  const usage = yield* makeUnwrittenUsage((batch) => withKeys((keys) => keys.addUsage(batch)), scope)
+  yield* Effect.addFinalizer(() => Effect.ignore(usage.flush))
+  const ensured = new Set<string>()
 
+  const storeError = (error: StoreUnavailable) => new AccountError({ message: `keys store: ${error.message}` })
   const attempt = <A>(f: () => A) =>
     Effect.try({
       try: f,
-      catch: (error) => error instanceof AccountError ? error : new AccountError({ message: `keys store ${keyStorePath(dataDir)}: ${(error as Error).message}` })
+      catch: (error) => error instanceof AccountError ? error : new AccountError({ message: (error as Error).message })
+    })
+  const keysEffect = <A, E>(f: (keys: KeyStore) => Effect.Effect<A, E>) =>
+    Effect.mapError(withKeys(f), (error) => (error instanceof AccountError ? error : storeError(error as StoreUnavailable)))
+  const unavailable = (error: StoreUnavailable) =>
+    new KeyRejected({
+      status: 503,
+      code: "key_store_unavailable",
+      message: `Access keys cannot be checked right now (${error.message}); retry shortly.`,
+      retryAfterSeconds: 1
     })
 
   const publicKeyOf = (accountId: string): KeyObject | undefined => {
@@ -141,22 +155,24 @@ export const make = Effect.gen(function*() {
     return key
   }
 
-  const findKey = (ref: string): KeyRecord => {
-    const db = keyStore()
-    const jti = looksLikeJwt(ref) ? (() => {
-      try {
-        return decodeJwt(ref).jti
-      } catch {
-        return undefined
-      }
-    })() : ref
-    const byJti = jti === undefined ? undefined : db.get(jti)
-    if (byJti !== undefined) return byJti
-    const named = db.byName(ref)
-    if (named.length === 1) return named[0] as KeyRecord
-    if (named.length > 1) throw new AccountError({ message: `${named.length} keys are named '${ref}': use the jti (${named.map((k) => k.jti).join(", ")}).` })
-    throw new AccountError({ message: `No key '${ref.length > 60 ? `${ref.slice(0, 12)}…` : ref}' (by jti or name). See \`llmrouter keys list\`.` })
-  }
+  const findKey = (ref: string) =>
+    keysEffect((keys) =>
+      Effect.gen(function*() {
+        const jti = looksLikeJwt(ref) ? (() => {
+          try {
+            return decodeJwt(ref).jti
+          } catch {
+            return undefined
+          }
+        })() : ref
+        const byJti = jti === undefined ? undefined : yield* keys.get(jti)
+        if (byJti !== undefined) return byJti
+        const named = yield* keys.byName(ref)
+        if (named.length === 1) return named[0] as KeyRecord
+        if (named.length > 1) return yield* new AccountError({ message: `${named.length} keys are named '${ref}': use the jti (${named.map((k) => k.jti).join(", ")}).` })
+        return yield* new AccountError({ message: `No key '${ref.length > 60 ? `${ref.slice(0, 12)}…` : ref}' (by jti or name). See \`llmrouter keys list\`.` })
+      })
+    )
 
   const mintKey: AccountsService["mintKey"] = (options) =>
     Effect.gen(function*() {
@@ -171,7 +187,7 @@ export const make = Effect.gen(function*() {
       const jti = newJti()
       const name = options.name ?? `key-${jti.slice(4, 12)}`
       const account = yield* attempt(() => accounts.active())
-      if ((yield* attempt(() => keyStore().byName(name))).length > 0) {
+      if ((yield* keysEffect((keys) => keys.byName(name))).length > 0) {
         return yield* new AccountError({ message: `A key named '${name}' already exists; choose another --name.` })
       }
       const issuedAt = Math.floor(now / 1000)
@@ -195,7 +211,7 @@ export const make = Effect.gen(function*() {
         jti, name, accountId: account.info.id, createdAt: now, expiresAt: expiresAt ?? null, models,
         budgetUsdMicro: options.budgetUsdMicro ?? null, budgetTokens: options.budgetTokens ?? null, rpm: options.rpm ?? null, admin
       }
-      yield* attempt(() => keyStore().insert(record))
+      yield* keysEffect((keys) => keys.insert(record))
       return { token, key: view({ ...record, revokedAt: null, requests: 0, tokens: 0, spentUsdMicro: 0, lastUsedAt: null }, now) }
     })
 
@@ -210,20 +226,43 @@ export const make = Effect.gen(function*() {
         }
       }
       const principal = yield* verify(token, lookup, now)
-      const state = yield* Effect.try({
-        try: () => keyStore().state(principal.jti),
-        catch: () => new KeyRejected({ status: 401, code: "key_store_unavailable", message: "Access keys cannot be checked right now (the keys store is unavailable)." })
-      })
-      if (state?.revokedAt != null) {
-        return yield* new KeyRejected({
-          status: 401,
-          code: "key_revoked",
-          message: `Access key '${principal.name}' was revoked at ${new Date(state.revokedAt).toISOString()}.`
-        })
-      }
+      // Read on every request (one indexed row): a revocation by any router or CLI sharing the
+      // store takes effect on the next request everywhere.
+      const revokedAt = yield* withKeys((keys) => keys.revokedAt(principal.jti)).pipe(Effect.mapError(unavailable))
+      if (revokedAt != null) return yield* revoked(principal, revokedAt)
       return principal
     })
 
+  const revoked = (key: KeyPrincipal, at: number) =>
+    new KeyRejected({ status: 401, code: "key_revoked", message: `Access key '${key.name}' was revoked at ${new Date(at).toISOString()}.` })
+
+  const refusal = (key: KeyPrincipal, admission: Exclude<Admission, { _tag: "Admitted" }>): KeyRejected => {
+    switch (admission._tag) {
+      case "Revoked":
+        return revoked(key, admission.at)
+      case "TokenBudgetUsed":
+        return new KeyRejected({
+          status: 403,
+          code: "key_budget_exhausted",
+          message: `Access key '${key.name}' has used its token budget (${admission.tokens} of ${key.budgetTokens} tokens).`
+        })
+      case "MoneyBudgetSpent":
+        return new KeyRejected({
+          status: 403,
+          code: "key_budget_exhausted",
+          message: `Access key '${key.name}' has spent its money budget (${formatUsd(admission.usdMicro)} of ${formatUsd(key.budgetUsdMicro ?? 0)} USD).`
+        })
+      case "RateLimited":
+        return new KeyRejected({
+          status: 429,
+          code: "key_rate_limited",
+          message: `Access key '${key.name}' is limited to ${key.rpm} requests per minute; retry in ${admission.retryAfterSeconds} s.`,
+          retryAfterSeconds: admission.retryAfterSeconds
+        })
+    }
+  }
+
+  /** Scope, then (in one store transaction) revocation, budgets and the rpm window. */
   const admit = (key: KeyPrincipal, model: string) =>
     Effect.gen(function*() {
       if (!modelInScope(model, key.models)) {
@@ -234,65 +273,43 @@ export const make = Effect.gen(function*() {
         })
       }
       const now = yield* Clock.currentTimeMillis
-      const db = yield* Effect.orDie(Effect.try(() => keyStore()))
-      yield* Effect.orDie(Effect.try(() => db.ensure(key, now)))
-      const state = db.state(key.jti) ?? { revokedAt: null, tokens: 0, spentUsdMicro: 0 }
-      if (key.budgetTokens !== undefined && state.tokens >= key.budgetTokens) {
-        return yield* new KeyRejected({
-          status: 403,
-          code: "key_budget_exhausted",
-          message: `Access key '${key.name}' has used its token budget (${state.tokens} of ${key.budgetTokens} tokens).`
-        })
-      }
-      if (key.budgetUsdMicro !== undefined && state.spentUsdMicro >= key.budgetUsdMicro) {
-        return yield* new KeyRejected({
-          status: 403,
-          code: "key_budget_exhausted",
-          message: `Access key '${key.name}' has spent its money budget (${formatUsd(state.spentUsdMicro)} of ${formatUsd(key.budgetUsdMicro)} USD).`
-        })
-      }
-      if (key.rpm !== undefined) {
-        const decision = limiter.admit(key.jti, key.rpm, now)
-        if (!decision.ok) {
-          return yield* new KeyRejected({
-            status: 429,
-            code: "key_rate_limited",
-            message: `Access key '${key.name}' is limited to ${key.rpm} requests per minute; retry in ${decision.retryAfterSeconds} s.`,
-            retryAfterSeconds: decision.retryAfterSeconds
-          })
-        }
-      }
-      db.recordStart(key.jti, now)
-      return db
+      const limited = key.rpm !== undefined || key.budgetTokens !== undefined || key.budgetUsdMicro !== undefined
+      if (!limited && ensured.has(key.jti)) return now
+      const admission = yield* withKeys((keys) =>
+        limited ? keys.admit(key, now, usage.unwritten(key.jti)) : Effect.as(keys.ensure(key, now), { _tag: "Admitted" } as const)
+      ).pipe(Effect.mapError(unavailable))
+      if (admission._tag !== "Admitted") return yield* refusal(key, admission)
+      ensured.add(key.jti)
+      return now
     })
 
   const metered: AccountsService["metered"] = (request, handle) =>
     Effect.flatMap(FiberRef.get(CurrentKey), (key) => {
       if (key === undefined) return handle
-      return Effect.flatMap(admit(key, request.model), (db) => {
+      return Effect.flatMap(admit(key, request.model), (startedAt) => {
         const meter: UsageMeter = { tokens: 0, usdMicro: 0 }
-        const record = (tokens: number) => {
-          try {
-            db.recordEnd(key.jti, tokens, meter.usdMicro)
-          } catch {
-            // a full or locked disk must not fail an answer already given; the next check reads what was stored
-          }
-        }
+        // A store that is away must not fail an answer already given: the use stays counted here.
+        const record = (tokens: number) =>
+          usage.record(key.jti, {
+            requests: 1,
+            tokens: Math.max(0, Math.round(tokens)),
+            usdMicro: Math.max(0, Math.ceil(meter.usdMicro)),
+            lastUsedAt: startedAt
+          })
         return Effect.locally(handle, CurrentUsageMeter, meter).pipe(
-          Effect.tapErrorCause(() => Effect.sync(() => record(0))),
-          Effect.map((response): RouterResponse => {
-            if (response.answer._tag === "Complete") {
-              record(tokensOfCompletion(response.answer.bytes))
-              return response
-            }
+          Effect.tapErrorCause(() => record(0)),
+          Effect.flatMap((response): Effect.Effect<RouterResponse> => {
+            if (response.answer._tag === "Complete") return Effect.as(record(tokensOfCompletion(response.answer.bytes)), response)
             const prompt = Math.ceil(JSON.stringify(request.body.messages ?? "").length / 4)
-            return { ...response, answer: { _tag: "Stream", stream: meterStream(response.answer.stream, prompt, record) } }
+            const onEnd = (tokens: number) => Effect.runFork(record(tokens))
+            return Effect.succeed({ ...response, answer: { _tag: "Stream", stream: meterStream(response.answer.stream, prompt, onEnd) } })
           })
         )
       })
     })
 
-  const listKeys = Effect.flatMap(Clock.currentTimeMillis, (now) => attempt(() => keyStore().list().map((r) => view(r, now))))
+  const listKeys = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.zipRight(Effect.ignore(usage.flush), keysEffect((keys) => Effect.map(keys.list, (rows) => rows.map((r) => view(r, now))))))
 
   return Accounts.of({
     requireKeys: requireKeysFor(config),
@@ -301,20 +318,24 @@ export const make = Effect.gen(function*() {
     useAccount: (ref) => attempt(() => accounts.use(ref)),
     mintKey,
     listKeys,
-    showKey: (ref) => Effect.flatMap(Clock.currentTimeMillis, (now) => attempt(() => view(findKey(ref), now))),
+    showKey: (ref) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.zipRight(Effect.ignore(usage.flush), Effect.map(findKey(ref), (key) => view(key, now)))),
     revokeKey: (ref) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        attempt(() => {
-          const key = findKey(ref)
-          keyStore().revoke(key.jti, now, key)
-          return view(findKey(key.jti), now)
-        })),
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const key = yield* findKey(ref)
+        yield* keysEffect((keys) => keys.revoke(key.jti, now, key))
+        return view(yield* findKey(key.jti), now)
+      }),
     authenticate,
     metered
   })
 })
 
 export const layer = Layer.scoped(Accounts, make)
+
+/** `layer` with a `Store` of its own, for commands and tools outside a running router. */
+export const standaloneLayer = layer.pipe(Layer.provide(StoreService.layer))
 
 /**
  * For the server: `layer`, refusing to start when keys are required (`requireKeys`, on by default

@@ -5,15 +5,16 @@
  * (daily cap and idempotency window checked in the same transaction) BEFORE it is signed.
  * `record` stores the outcome. The single-retry discipline lives in `routing/payOnce.ts`.
  */
-import { Clock, Context, Effect, Either, Layer, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Schedule, Schema } from "effect"
 import { Config } from "./Config.js"
 import { PaymentFailed, type SignedPayment } from "./errors/payment.js"
 import { buildAuthorization, paymentHeader, typedData } from "./payments/authorization.js"
 import { parseChallenge } from "./payments/challenge.js"
-import { Ledger, ledgerPath, type PaymentStatus, type UpstreamSpend } from "./payments/ledger.js"
+import { type Ledger, makeLedger, type PaymentStatus, type UpstreamSpend } from "./payments/ledger.js"
 import { atomicToMicroUsd, formatUnits, networkLabel, usdToAtomic } from "./payments/networks.js"
 import { selectRequirement } from "./payments/policy.js"
 import type { ResolvedEndpoint } from "./providers/Adapter.js"
+import { Store, type StoreUnavailable } from "./Store.js"
 import { Wallet } from "./Wallet.js"
 
 /** Why a 402 was not paid. `terminal` set: the request must stop here (no failover). */
@@ -70,7 +71,7 @@ export class Payments extends Context.Tag("llmrouter/Payments")<Payments, Paymen
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
 
 export const make = Effect.gen(function*() {
-  const { config, dataDir } = yield* Config
+  const { config } = yield* Config
   const wallet = yield* Wallet
   const settings = config.payments
   const dailyCapMicroUsd = usdToAtomic(settings.maxDailyUsd, 6)
@@ -81,14 +82,43 @@ export const make = Effect.gen(function*() {
     validForSeconds: settings.validForSeconds
   }
 
-  // Opened on first use: a router that never meets a 402 never touches the disk for payments.
-  let ledger: Ledger | undefined
-  yield* Effect.addFinalizer(() => Effect.sync(() => ledger?.close()))
-  const openLedger = Effect.try({
-    try: () => (ledger ??= Ledger.open(ledgerPath(dataDir))),
-    catch: (error) =>
-      new LedgerUnavailable({ message: `the payment ledger ${ledgerPath(dataDir)} cannot be opened: ${(error as Error).message}` })
-  })
+  // The ledger part is opened on first use: a router that never meets a 402 never creates it.
+  const store = yield* Store
+  const scope = yield* Effect.scope
+  const withLedger = <A, E>(f: (ledger: Ledger) => Effect.Effect<A, E>) =>
+    store.use("ledger", (sql) => f(makeLedger(sql, store.instance.id)))
+
+  /**
+   * An outcome is written at once when the store answers; otherwise in the background until it
+   * does (the answer is not held for it). The row itself was written before signing: even if this
+   * router stops first, the payment stays recorded (as `unknown`) and counted.
+   */
+  const finish = (id: number, status: Exclude<PaymentStatus, "pending">, outcome: { readonly txHash?: string | undefined; readonly detail?: string | undefined }) =>
+    withLedger((ledger) => ledger.finish(id, status, outcome)).pipe(
+      Effect.catchAll((first) =>
+        Effect.logWarning(`x402: ledger #${id} (${status}) not recorded yet, retrying in the background: ${first.message}`).pipe(
+          Effect.zipRight(withLedger((ledger) => ledger.finish(id, status, outcome)).pipe(
+            Effect.retry(Schedule.spaced(Duration.seconds(2)).pipe(Schedule.upTo(Duration.hours(1)))),
+            Effect.tapError((error) => Effect.logError(`x402: could not record the outcome of ledger #${id} (${status}): ${error.message}`)),
+            Effect.ignore,
+            Effect.forkIn(scope)
+          )),
+          Effect.asVoid
+        )
+      )
+    )
+
+  const ledgerUnavailable = (endpoint: ResolvedEndpoint, error: StoreUnavailable) =>
+    new PaymentDeclined({
+      reason: `the payment ledger cannot record the payment: ${error.message}`,
+      terminal: new PaymentFailed({
+        endpoint: endpoint.id,
+        reason: "payment_ledger_unavailable",
+        status: 503,
+        message: `${endpoint.id} asks for an x402 payment, but the payment ledger is unavailable, so nothing was paid ` +
+          `(a payment is recorded before it is signed): ${error.message}. Retry shortly.`
+      })
+    })
 
   const decline = (reason: string) => Effect.fail(new PaymentDeclined({ reason }))
 
@@ -108,7 +138,6 @@ export const make = Effect.gen(function*() {
       }
       const choice = selected.right
       const { address } = yield* Effect.mapError(wallet.info, (error) => new PaymentDeclined({ reason: `wallet unavailable: ${error.message}` }))
-      const book = yield* Effect.mapError(openLedger, (error) => new PaymentDeclined({ reason: error.message }))
       const now = yield* Clock.currentTimeMillis
       const authorization = buildAuthorization(choice, address, Math.floor(now / 1000))
       const signed: Omit<SignedPayment, "ledgerId"> = {
@@ -119,26 +148,24 @@ export const make = Effect.gen(function*() {
         payer: address,
         nonce: authorization.nonce
       }
-      const reservation = yield* Effect.try({
-        try: () =>
-          book.reserve({
-            requestId: context.requestId,
-            idempotencyKey: context.idempotencyKey,
-            endpoint: endpoint.id,
-            upstream: endpoint.provider,
-            network: signed.network,
-            asset: signed.asset,
-            symbol: choice.asset.symbol,
-            amount: choice.amount,
-            microUsd: atomicToMicroUsd(choice.amount, choice.asset.decimals),
-            payTo: signed.payTo,
-            payer: address,
-            nonce: signed.nonce,
-            validBefore: authorization.validBefore,
-            x402Version: challenge.right.version
-          }, { now, dailyCapMicroUsd, idempotencyWindowMs: settings.idempotencyWindowSeconds * 1000 }),
-        catch: (error) => new PaymentDeclined({ reason: `the payment ledger cannot record the payment: ${(error as Error).message}` })
-      })
+      const reservation = yield* withLedger((ledger) =>
+        ledger.reserve({
+          requestId: context.requestId,
+          idempotencyKey: context.idempotencyKey,
+          endpoint: endpoint.id,
+          upstream: endpoint.provider,
+          network: signed.network,
+          asset: signed.asset,
+          symbol: choice.asset.symbol,
+          amount: choice.amount,
+          microUsd: atomicToMicroUsd(choice.amount, choice.asset.decimals),
+          payTo: signed.payTo,
+          payer: address,
+          nonce: signed.nonce,
+          validBefore: authorization.validBefore,
+          x402Version: challenge.right.version
+        }, { now, dailyCapMicroUsd, idempotencyWindowMs: settings.idempotencyWindowSeconds * 1000 })
+      ).pipe(Effect.mapError((error) => ledgerUnavailable(endpoint, error)))
       switch (reservation._tag) {
         case "AlreadyPaid": {
           const previous = reservation.previous
@@ -165,7 +192,7 @@ export const make = Effect.gen(function*() {
       }
       const ledgerId = reservation.id
       const signature = yield* wallet.signTypedData(typedData(choice, authorization)).pipe(
-        Effect.tapError(() => Effect.sync(() => book.finish(ledgerId, "not_signed", { detail: "signing failed" }))),
+        Effect.tapError(() => finish(ledgerId, "not_signed", { detail: "signing failed" })),
         Effect.mapError((error) => new PaymentDeclined({ reason: error.message }))
       )
       const amountLabel = `${formatUnits(choice.amount, choice.asset.decimals)} ${choice.asset.symbol}`
@@ -179,20 +206,15 @@ export const make = Effect.gen(function*() {
       }
     })
 
-  const record: PaymentsService["record"] = (payment, outcome) =>
-    Effect.sync(() => ledger?.finish(payment.signed.ledgerId, outcome.status, outcome)).pipe(
-      Effect.catchAllDefect((defect) => Effect.logError(`x402: could not record the outcome of ledger #${payment.signed.ledgerId}`, defect))
-    )
+  const record: PaymentsService["record"] = (payment, outcome) => finish(payment.signed.ledgerId, outcome.status, outcome)
 
-  const spend = Effect.flatMap(Effect.zip(openLedger, Clock.currentTimeMillis), ([book, now]) =>
-    Effect.try({
-      try: (): SpendReport => ({
-        last24hMicroUsd: book.spentSince(now - 24 * 60 * 60 * 1000),
-        dailyCapMicroUsd,
-        byUpstream: book.byUpstream(now)
-      }),
-      catch: (error) => new LedgerUnavailable({ message: `the payment ledger cannot be read: ${(error as Error).message}` })
-    }))
+  const spend = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    withLedger((ledger) =>
+      Effect.all({ last24hMicroUsd: ledger.spentSince(now - 24 * 60 * 60 * 1000), byUpstream: ledger.byUpstream(now) })
+    ).pipe(
+      Effect.map((report): SpendReport => ({ ...report, dailyCapMicroUsd })),
+      Effect.mapError((error) => new LedgerUnavailable({ message: `the payment ledger cannot be read: ${error.message}` }))
+    ))
 
   return Payments.of({ enabled: settings.enabled, authorize, record, spend })
 })

@@ -23,7 +23,7 @@ export {
   AccountError,
   Accounts,
   KeyRejected,
-  layer as accountsLayer,
+  standaloneLayer as accountsLayer,
   requireKeysFor
 } from "./Accounts.js"
 export type { AccountInfo, AccountsService, KeyPrincipal, KeyView, MintOptions } from "./Accounts.js"

@@ -20,6 +20,7 @@ import * as ProviderPool from "./ProviderPool.js"
 import * as Router from "./Router.js"
 import * as Secrets from "./Secrets.js"
 import * as Server from "./Server.js"
+import * as Store from "./Store.js"
 import * as UpstreamClient from "./transport/UpstreamClient.js"
 import * as Wallet from "./Wallet.js"
 
@@ -31,6 +32,8 @@ export const RouterLive = Layer.mergeAll(Router.layer, ActiveChecks.layer).pipe(
   Layer.provideMerge(Layer.mergeAll(ProviderPool.layer, UpstreamClient.layer, Health.layer, Classifier.layer, Conversations.layer, Metrics.layer)),
   // x402 payments are also attributed to the scoped key whose request made them (Accounts).
   Layer.provideMerge(attributePayments.pipe(Layer.provide(Payments.layer), Layer.provideMerge(Wallet.layer))),
+  // The durable state (ledger, keys): SQLite files or one Postgres shared by several routers.
+  Layer.provideMerge(Store.layer),
   // Under everything: every fiber (requests, stream ends, health checks) logs with the configured format and level.
   Layer.provide(Logging.fromConfig),
   // The one redactor: error responses, SSE error events, health, reports and logs hide every configured secret.

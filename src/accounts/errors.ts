@@ -6,14 +6,14 @@
 import { Schema } from "effect"
 
 export class KeyRejected extends Schema.TaggedError<KeyRejected>()("KeyRejected", {
-  status: Schema.Literal(401, 403, 429),
+  status: Schema.Literal(401, 403, 429, 503),
   /** OpenAI-style `error.code`: `key_expired`, `model_not_in_scope`, `key_rate_limited`, … */
   code: Schema.String,
   message: Schema.String,
   retryAfterSeconds: Schema.optional(Schema.Number)
 }) {
   get type() {
-    return this.status === 401 ? "authentication_error" : this.status === 429 ? "rate_limit_error" : "permission_error"
+    return this.status === 401 ? "authentication_error" : this.status === 429 ? "rate_limit_error" : this.status === 503 ? "server_error" : "permission_error"
   }
 }
 

@@ -1,21 +1,16 @@
 /**
- * The durable side of scoped keys: `<dataDir>/keys.sqlite` (`store/open.ts`: same engine and
- * settings as the payment ledger, in a file of its own so neither schema nor lock traffic is shared
- * with payments). One row per key: what it was minted with (never the token), when it was
- * revoked, and what it has used (requests, tokens, micro-USD paid via x402).
+ * The durable side of scoped keys, on the `Store`'s keys part (`keys.sqlite`, or the shared
+ * Postgres): one row per key — what it was minted with (never the token), when it was revoked,
+ * what it has used (requests, tokens, micro-USD paid via x402) — and one row per admitted request
+ * of a key with an rpm limit (`key_admissions`), so every router sharing the store counts one
+ * window.
  *
- * The request path keeps the disk's sync path short:
- * - reads: a key's row is cached until the file's change counter (header offset 24, bumped by
- *   every commit of any process) moves, so a revocation written by `llmrouter keys revoke` in
- *   another process still takes effect on the very next request, for one 4-byte read per request.
- * - writes: a request's count and its usage are added up in memory and written when its answer
- *   ends, in one transaction shared by every request that ended in the same event-loop turn (a
- *   group commit): one commit per request when idle, fewer under load. Money (x402 spend) is
- *   written at once; counts of answers still streaming are written every `FLUSH_MS`.
+ * `admit` is one transaction that locks the key's row (`FOR UPDATE` on Postgres; SQLite's
+ * `BEGIN IMMEDIATE` serialises every writer), checks revocation, budgets and the rpm window, and
+ * records the admission: two routers cannot both take the last request of a window.
  */
-import { closeSync, openSync, readSync } from "node:fs"
-import * as Path from "node:path"
-import { openSqlite, type SqliteDatabase, type SqlRow } from "../store/open.js"
+import type { SqlClient } from "@effect/sql/SqlClient"
+import { Effect } from "effect"
 import type { KeyPrincipal } from "./claims.js"
 
 export interface KeyRecord {
@@ -38,233 +33,116 @@ export interface KeyRecord {
   readonly lastUsedAt: number | null
 }
 
-export interface KeyUsageState {
-  readonly revokedAt: number | null
-  readonly tokens: number
-  readonly spentUsdMicro: number
-}
+export type NewKey = Omit<KeyRecord, "revokedAt" | "requests" | "tokens" | "spentUsdMicro" | "lastUsedAt">
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS access_keys (
-  jti TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  account_id TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER,
-  models TEXT NOT NULL,
-  budget_usd_micro INTEGER,
-  budget_tokens INTEGER,
-  rpm INTEGER,
-  revoked_at INTEGER,
-  requests INTEGER NOT NULL DEFAULT 0,
-  tokens INTEGER NOT NULL DEFAULT 0,
-  spent_usd_micro INTEGER NOT NULL DEFAULT 0,
-  last_used_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS access_keys_name ON access_keys (name);
-`
-
-export const keyStorePath = (dataDir: string) => Path.join(dataDir, "keys.sqlite")
-
-/** How long usage counts wait in memory before they are written together. */
-export const FLUSH_MS = 1_000
-
-interface Usage {
+/** What one router has counted for a key and not written yet. */
+export interface Usage {
   requests: number
   tokens: number
   usdMicro: number
-  lastUsedAt: number | null
+  lastUsedAt: number
 }
 
-export class KeyStore {
-  private readonly stateQuery
-  private readonly usageUpdate
-  private readonly header = Buffer.alloc(4)
-  private readonly versionFd: number
-  private cachedVersion = -1
-  private readonly cache = new Map<string, KeyUsageState | null>()
-  private readonly pending = new Map<string, Usage>()
-  private flushTimer: NodeJS.Timeout | undefined
-  private flushImmediate: NodeJS.Immediate | undefined
+export type Admission =
+  | { readonly _tag: "Admitted" }
+  | { readonly _tag: "Revoked"; readonly at: number }
+  | { readonly _tag: "TokenBudgetUsed"; readonly tokens: number }
+  | { readonly _tag: "MoneyBudgetSpent"; readonly usdMicro: number }
+  | { readonly _tag: "RateLimited"; readonly retryAfterSeconds: number }
 
-  private constructor(private readonly db: SqliteDatabase) {
-    this.stateQuery = db.prepare("SELECT revoked_at, tokens, spent_usd_micro FROM access_keys WHERE jti = ?")
-    this.usageUpdate = db.prepare(
-      `UPDATE access_keys SET requests = requests + ?, tokens = tokens + ?, spent_usd_micro = spent_usd_micro + ?,
-         last_used_at = COALESCE(MAX(last_used_at, ?), last_used_at, ?) WHERE jti = ?`
-    )
-    this.versionFd = openSync(db.path, "r")
-  }
+const WINDOW_MS = 60_000
 
-  static open(path: string): KeyStore {
-    const db = openSqlite(path, {
-      create: true,
-      schema: SCHEMA,
-      init: (db) => {
-        // Stores made before admin keys existed gain the column (every old key is a client key).
-        if (!db.prepare("PRAGMA table_info(access_keys)").all().some((c) => c.name === "admin")) {
-          db.exec("ALTER TABLE access_keys ADD COLUMN admin INTEGER NOT NULL DEFAULT 0")
-        }
-      }
-    })
-    try {
-      return new KeyStore(db)
-    } catch (error) {
-      db.close()
-      throw error
-    }
-  }
-
-  /** Writes the usage still in memory, then closes. */
-  close(): void {
-    try {
-      this.flush()
-    } finally {
-      clearTimeout(this.flushTimer)
-      clearImmediate(this.flushImmediate)
-      closeSync(this.versionFd)
-      this.db.close()
-    }
-  }
-
-  /** SQLite's file change counter: any commit by any process changes it (rollback-journal mode). */
-  private version(): number {
-    return readSync(this.versionFd, this.header, 0, 4, 24) === 4 ? this.header.readUInt32BE(0) : -1
-  }
-
-  private stored(jti: string): KeyUsageState | null {
-    const version = this.version()
-    if (version !== this.cachedVersion || version === -1) {
-      this.cache.clear()
-      this.cachedVersion = version
-    }
-    const cached = this.cache.get(jti)
-    if (cached !== undefined) return cached
-    const row = this.stateQuery.get(jti)
-    const state = row === undefined ? null : { revokedAt: num(row.revoked_at), tokens: Number(row.tokens), spentUsdMicro: Number(row.spent_usd_micro) }
-    this.cache.set(jti, state)
-    return state
-  }
-
-  insert(key: Omit<KeyRecord, "revokedAt" | "requests" | "tokens" | "spentUsdMicro" | "lastUsedAt">): void {
-    this.db.prepare(
-      `INSERT INTO access_keys (jti, name, account_id, created_at, expires_at, models, budget_usd_micro, budget_tokens, rpm, admin)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-    ).run(key.jti, key.name, key.accountId, key.createdAt, key.expiresAt, JSON.stringify(key.models), key.budgetUsdMicro, key.budgetTokens, key.rpm, key.admin ? 1 : 0)
-  }
-
-  /** A valid key minted elsewhere (or before this file existed) gets its row on first use. */
-  ensure(key: KeyPrincipal, now: number): void {
-    if (this.stored(key.jti) !== null) return
-    this.db.prepare(
-      `INSERT OR IGNORE INTO access_keys (jti, name, account_id, created_at, expires_at, models, budget_usd_micro, budget_tokens, rpm, admin)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-    ).run(key.jti, key.name, key.accountId, now, key.expiresAt ?? null, JSON.stringify(key.models), key.budgetUsdMicro ?? null, key.budgetTokens ?? null, key.rpm ?? null, key.admin ? 1 : 0)
-  }
-
-  /** What the key has used, including what is still in memory. */
-  state(jti: string): KeyUsageState | undefined {
-    const stored = this.stored(jti)
-    if (stored === null) return undefined
-    const usage = this.pending.get(jti)
-    return usage === undefined ? stored : { ...stored, tokens: stored.tokens + usage.tokens, spentUsdMicro: stored.spentUsdMicro + usage.usdMicro }
-  }
-
-  recordStart(jti: string, now: number): void {
-    const usage = this.usage(jti)
-    usage.requests += 1
-    usage.lastUsedAt = Math.max(usage.lastUsedAt ?? now, now)
-  }
-
-  /**
-   * The answer ended: its count and usage are written in this turn's group commit (money at once,
-   * before the answer is released).
-   */
-  recordEnd(jti: string, tokens: number, usdMicro: number): void {
-    const usage = this.usage(jti)
-    usage.tokens += Math.max(0, Math.round(tokens))
-    usage.usdMicro += Math.max(0, Math.ceil(usdMicro))
-    if (usdMicro > 0) this.flush()
-    else this.flushImmediate ??= setImmediate(() => this.flushQuietly())
-  }
-
-  private flushQuietly(): void {
-    try {
-      this.flush()
-    } catch {
-      // busy or a full disk: the counts stay in memory and the next flush tries again
-    }
-  }
-
-  private usage(jti: string): Usage {
-    let usage = this.pending.get(jti)
-    if (usage === undefined) {
-      usage = { requests: 0, tokens: 0, usdMicro: 0, lastUsedAt: null }
-      this.pending.set(jti, usage)
-    }
-    this.flushTimer ??= setTimeout(() => this.flushQuietly(), FLUSH_MS).unref()
-    return usage
-  }
-
-  /** Writes the usage counted in memory, in one transaction; on failure it stays in memory. */
-  flush(): void {
-    clearTimeout(this.flushTimer)
-    clearImmediate(this.flushImmediate)
-    this.flushTimer = undefined
-    this.flushImmediate = undefined
-    if (this.pending.size === 0) return
-    const batch = [...this.pending]
-    this.pending.clear()
-    try {
-      this.db.transaction(() => {
-        for (const [jti, u] of batch) this.usageUpdate.run(u.requests, u.tokens, u.usdMicro, u.lastUsedAt, u.lastUsedAt, jti)
-      })
-    } catch (error) {
-      for (const [jti, u] of batch) {
-        const now = this.usage(jti)
-        now.requests += u.requests
-        now.tokens += u.tokens
-        now.usdMicro += u.usdMicro
-        now.lastUsedAt = Math.max(now.lastUsedAt ?? 0, u.lastUsedAt ?? 0) || null
-      }
-      throw error
-    }
-  }
-
-  /** Marks revoked (keeps the row and its usage); a jti never seen gets a revoked row. False: already revoked. */
-  revoke(jti: string, now: number, fallback: { readonly name: string; readonly accountId: string }): boolean {
-    const existing = this.get(jti)
-    if (existing === undefined) {
-      this.db.prepare(
-        "INSERT INTO access_keys (jti, name, account_id, created_at, models, revoked_at) VALUES (?, ?, ?, ?, '[]', ?)"
-      ).run(jti, fallback.name, fallback.accountId, now, now)
-      return true
-    }
-    if (existing.revokedAt !== null) return false
-    this.db.prepare("UPDATE access_keys SET revoked_at = ? WHERE jti = ?").run(now, jti)
-    return true
-  }
-
-  get(jti: string): KeyRecord | undefined {
-    this.flush()
-    const row = this.db.prepare("SELECT * FROM access_keys WHERE jti = ?").get(jti)
-    return row === undefined ? undefined : toRecord(row)
-  }
-
-  byName(name: string): ReadonlyArray<KeyRecord> {
-    this.flush()
-    return this.db.prepare("SELECT * FROM access_keys WHERE name = ? ORDER BY created_at").all(name).map(toRecord)
-  }
-
-  list(): ReadonlyArray<KeyRecord> {
-    this.flush()
-    return this.db.prepare("SELECT * FROM access_keys ORDER BY created_at, jti").all().map(toRecord)
-  }
-}
+type Row = Readonly<Record<string, unknown>>
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
 
-const toRecord = (r: SqlRow): KeyRecord => {
+export const makeKeyStore = (sql: SqlClient) => {
+  const forUpdate = sql.onDialectOrElse({ pg: () => sql.literal("FOR UPDATE"), orElse: () => sql.literal("") })
+
+  const insertRow = (key: NewKey, conflict: "fail" | "ignore") =>
+    Effect.asVoid(sql`INSERT INTO access_keys (jti, name, account_id, created_at, expires_at, models, budget_usd_micro, budget_tokens, rpm, admin)
+      VALUES (${key.jti}, ${key.name}, ${key.accountId}, ${key.createdAt}, ${key.expiresAt}, ${JSON.stringify(key.models)},
+        ${key.budgetUsdMicro}, ${key.budgetTokens}, ${key.rpm}, ${key.admin ? 1 : 0})
+      ${conflict === "ignore" ? sql.literal("ON CONFLICT (jti) DO NOTHING") : sql.literal("")}`)
+
+  /** A valid key minted elsewhere (or before the store existed) gets its row on first use. */
+  const ensure = (key: KeyPrincipal, now: number) =>
+    insertRow({
+      jti: key.jti, name: key.name, accountId: key.accountId, createdAt: now, expiresAt: key.expiresAt ?? null, models: key.models,
+      budgetUsdMicro: key.budgetUsdMicro ?? null, budgetTokens: key.budgetTokens ?? null, rpm: key.rpm ?? null, admin: key.admin
+    }, "ignore")
+
+  /** `undefined`: no row; `null`: not revoked. */
+  const revokedAt = (jti: string) =>
+    Effect.map(sql<Row>`SELECT revoked_at FROM access_keys WHERE jti = ${jti}`, (rows) => rows[0] === undefined ? undefined : num(rows[0].revoked_at))
+
+  /**
+   * Checks and records one request of `key` atomically. `unwritten` is what this router counted
+   * and has not written yet (it counts against the budgets too).
+   */
+  const admit = (key: KeyPrincipal, now: number, unwritten: Usage | undefined) =>
+    sql.withTransaction(Effect.gen(function*() {
+      yield* ensure(key, now) // so that the row exists to be locked
+      const [row] = yield* sql<Row>`SELECT revoked_at, tokens, spent_usd_micro FROM access_keys WHERE jti = ${key.jti} ${forUpdate}`
+      const revoked = num(row?.revoked_at)
+      if (revoked !== null) return { _tag: "Revoked", at: revoked } satisfies Admission
+      const tokens = Number(row?.tokens ?? 0) + (unwritten?.tokens ?? 0)
+      const spent = Number(row?.spent_usd_micro ?? 0) + (unwritten?.usdMicro ?? 0)
+      if (key.budgetTokens !== undefined && tokens >= key.budgetTokens) return { _tag: "TokenBudgetUsed", tokens } satisfies Admission
+      if (key.budgetUsdMicro !== undefined && spent >= key.budgetUsdMicro) return { _tag: "MoneyBudgetSpent", usdMicro: spent } satisfies Admission
+      if (key.rpm !== undefined) {
+        yield* sql`DELETE FROM key_admissions WHERE jti = ${key.jti} AND at <= ${now - WINDOW_MS}`
+        const [window] = yield* sql<Row>`SELECT COUNT(*) AS n, MIN(at) AS oldest FROM key_admissions WHERE jti = ${key.jti}`
+        if (Number(window?.n ?? 0) >= key.rpm) {
+          const oldest = Number(window?.oldest ?? now)
+          return { _tag: "RateLimited", retryAfterSeconds: Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000)) } satisfies Admission
+        }
+        yield* sql`INSERT INTO key_admissions (jti, at) VALUES (${key.jti}, ${now})`
+      }
+      return { _tag: "Admitted" } satisfies Admission
+    }))
+
+  /** Adds what was counted in memory, for several keys, in one transaction. */
+  const addUsage = (batch: ReadonlyArray<readonly [string, Usage]>) =>
+    sql.withTransaction(Effect.forEach(batch, ([jti, u]) =>
+      sql`UPDATE access_keys SET requests = requests + ${u.requests}, tokens = tokens + ${u.tokens},
+          spent_usd_micro = spent_usd_micro + ${u.usdMicro},
+          last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ${u.lastUsedAt} THEN ${u.lastUsedAt} ELSE last_used_at END
+        WHERE jti = ${jti}`, { discard: true }))
+
+  const get = (jti: string) =>
+    Effect.map(sql<Row>`SELECT * FROM access_keys WHERE jti = ${jti}`, (rows) => (rows[0] === undefined ? undefined : toRecord(rows[0])))
+
+  /** Marks revoked (keeps the row and its usage); a jti never seen gets a revoked row. False: already revoked. */
+  const revoke = (jti: string, now: number, fallback: { readonly name: string; readonly accountId: string }) =>
+    sql.withTransaction(Effect.gen(function*() {
+      const existing = yield* get(jti)
+      if (existing === undefined) {
+        yield* sql`INSERT INTO access_keys (jti, name, account_id, created_at, models, revoked_at)
+          VALUES (${jti}, ${fallback.name}, ${fallback.accountId}, ${now}, '[]', ${now})`
+        return true
+      }
+      if (existing.revokedAt !== null) return false
+      yield* sql`UPDATE access_keys SET revoked_at = ${now} WHERE jti = ${jti}`
+      return true
+    }))
+
+  return {
+    insert: (key: NewKey) => insertRow(key, "fail"),
+    ensure,
+    revokedAt,
+    admit,
+    addUsage,
+    revoke,
+    get,
+    byName: (name: string) => Effect.map(sql<Row>`SELECT * FROM access_keys WHERE name = ${name} ORDER BY created_at`, (rows) => rows.map(toRecord)),
+    list: Effect.map(sql<Row>`SELECT * FROM access_keys ORDER BY created_at, jti`, (rows) => rows.map(toRecord))
+  }
+}
+
+export type KeyStore = ReturnType<typeof makeKeyStore>
+
+const toRecord = (r: Row): KeyRecord => {
   let models: ReadonlyArray<string> = []
   try {
     const parsed: unknown = JSON.parse(String(r.models))

@@ -18,7 +18,7 @@ export const withAccounts = <A, E extends { readonly _tag: string; readonly mess
   runCli(Effect.gen(function*() {
     const loaded = yield* loadConfig({ configPath, env: process.env, homeDir: homedir() })
     yield* Effect.flatMap(Accounts.Accounts, f).pipe(
-      Effect.provide(Accounts.layer.pipe(Layer.provide(Layer.succeed(Config, loaded)))),
+      Effect.provide(Accounts.standaloneLayer.pipe(Layer.provide(Layer.succeed(Config, loaded)))),
       Effect.scoped
     )
   }))

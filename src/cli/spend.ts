@@ -1,12 +1,14 @@
 /**
- * `llmrouter spend [--config PATH] [--json]`: x402 spend from the local ledger, per upstream: the
- * last 24 hours (what the daily cap counts) and the total. Read-only.
+ * `llmrouter spend [--config PATH] [--json]`: x402 spend from the ledger (the configured store:
+ * the local SQLite file, or the Postgres every router shares), per upstream: the last 24 hours
+ * (what the daily cap counts) and the total. Reads; never creates a ledger.
  */
-import { Effect } from "effect"
-import { existsSync } from "node:fs"
+import { Effect, Layer } from "effect"
 import { homedir } from "node:os"
+import { Config } from "../Config.js"
 import { loadConfig } from "../config/load.js"
-import { Ledger, ledgerPath } from "../payments/ledger.js"
+import { ledgerPath, makeLedger } from "../payments/ledger.js"
+import * as Store from "../Store.js"
 import { formatMicroUsd, usdToAtomic } from "../payments/networks.js"
 import { parse } from "./args.js"
 import { runCli } from "./run.js"
@@ -15,21 +17,22 @@ export const spend = (argv: ReadonlyArray<string>) => {
   const { values } = parse(argv, { config: { type: "string" }, json: { type: "boolean" } })
   return runCli(Effect.gen(function*() {
     const loaded = yield* loadConfig({ configPath: values.config, env: process.env, homeDir: homedir() })
-    const path = ledgerPath(loaded.dataDir)
     const now = Date.now()
-    const report = existsSync(path)
-      ? yield* Effect.try({
-        try: () => {
-          const ledger = Ledger.open(path, { readonly: true })
-          try {
-            return { last24h: ledger.spentSince(now - 86_400_000), upstreams: ledger.byUpstream(now), recent: ledger.recent(5) }
-          } finally {
-            ledger.close()
-          }
-        },
-        catch: (error) => ({ _tag: "LedgerError", message: `cannot read the ledger ${path}: ${(error as Error).message}` })
+    const { path, report } = yield* Effect.gen(function*() {
+      const store = yield* Store.Store
+      const path = store.kind === "sqlite" ? ledgerPath(loaded.dataDir) : store.location
+      const empty = { last24h: 0n, upstreams: [], recent: [] }
+      if (!store.exists("ledger")) return { path, report: empty }
+      const report = yield* store.use("ledger", (sql) => {
+        const ledger = makeLedger(sql, store.instance.id)
+        return Effect.all({ last24h: ledger.spentSince(now - 86_400_000), upstreams: ledger.byUpstream(now), recent: ledger.recent(5) })
       })
-      : { last24h: 0n, upstreams: [], recent: [] }
+      return { path, report }
+    }).pipe(
+      Effect.provide(Store.layer.pipe(Layer.provide(Layer.succeed(Config, loaded)))),
+      Effect.scoped,
+      Effect.mapError((error) => error._tag === "StoreUnavailable" ? { _tag: "LedgerError", message: `cannot read the ledger: ${error.message}` } : error)
+    )
     const cap = usdToAtomic(loaded.config.payments.maxDailyUsd, 6)
     if (values.json === true) {
       console.log(JSON.stringify({

@@ -7,6 +7,7 @@ import { homedir } from "node:os"
 import { Config } from "../Config.js"
 import { loadConfig } from "../config/load.js"
 import * as Payments from "../Payments.js"
+import * as Store from "../Store.js"
 import * as Wallet from "../Wallet.js"
 import { formatWalletStatus, walletStatus } from "../wallet/status.js"
 import { parse } from "./args.js"
@@ -17,7 +18,7 @@ export const wallet = (argv: ReadonlyArray<string>) => {
   const program = Effect.gen(function*() {
     const loaded = yield* loadConfig({ configPath: values.config, env: process.env, homeDir: homedir() })
     const services = Payments.layer.pipe(
-      Layer.provideMerge(Wallet.layer),
+      Layer.provideMerge(Layer.merge(Wallet.layer, Store.layer)),
       Layer.provideMerge(Layer.succeed(Config, loaded))
     )
     const status = yield* Effect.gen(function*() {

@@ -5,6 +5,7 @@
 import { Schema } from "effect"
 import { ConversationsConfig, Prices } from "./conversations.js"
 import { PaymentsConfig, WalletConfig } from "./payments.js"
+import { StoreConfig } from "./store.js"
 import { ReasoningConfig, ThinkingSpec } from "./thinking.js"
 
 /** The wire formats an adapter exists for. Custom providers pick one with `derives`. */
@@ -228,7 +229,9 @@ export const RouterConfig = Schema.Struct({
   wallet: Schema.optionalWith(WalletConfig, { default: () => Schema.decodeSync(WalletConfig)({}) }),
   storedResponses: Schema.optionalWith(StoredResponses, { default: () => Schema.decodeSync(StoredResponses)({}) }),
   /** x402 payments: caps, allowlist, authorization lifetime. */
-  payments: Schema.optionalWith(PaymentsConfig, { default: () => Schema.decodeSync(PaymentsConfig)({}) })
+  payments: Schema.optionalWith(PaymentsConfig, { default: () => Schema.decodeSync(PaymentsConfig)({}) }),
+  /** Where durable state lives: SQLite files in the data dir (default) or one shared Postgres. */
+  store: Schema.optionalWith(StoreConfig, { default: () => ({ kind: "sqlite" as const }) })
 })
 export type RouterConfig = typeof RouterConfig.Type
 export type RouterConfigInput = typeof RouterConfig.Encoded

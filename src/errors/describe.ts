@@ -56,7 +56,7 @@ export const describeError = (error: HandledError): ErrorDescription => {
     }
     case "PaymentFailed":
       // After a signature: 402 (400 for a reused idempotency key), never a status clients retry.
-      return plain(error.status, error.status === 400 ? "invalid_request_error" : "payment_required", error.reason, {
+      return plain(error.status, error.status === 400 ? "invalid_request_error" : error.status === 503 ? "server_error" : "payment_required", error.reason, {
         headers: { "x-llmrouter-model": error.endpoint, "x-llmrouter-payment": error.reason }
       })
     default:

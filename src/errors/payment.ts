@@ -16,7 +16,9 @@ export const PaymentFailure = Schema.Literal(
   /** The client's `Idempotency-Key` was already paid for. */
   "idempotency_key_already_paid",
   /** A second payment for one logical request was about to happen (refused by construction). */
-  "second_payment_refused"
+  "second_payment_refused",
+  /** The ledger (the store) cannot record a payment: nothing was signed, the request may be retried. */
+  "payment_ledger_unavailable"
 )
 export type PaymentFailure = typeof PaymentFailure.Type
 
@@ -37,7 +39,10 @@ export class PaymentFailed extends Schema.TaggedError<PaymentFailed>()("PaymentF
   endpoint: Schema.String,
   message: Schema.String,
   reason: PaymentFailure,
-  /** The status for the client: 402, or 400 for a reused idempotency key. Never a retryable one. */
-  status: Schema.Literal(400, 402),
+  /**
+   * The status for the client: 402, or 400 for a reused idempotency key, never a retryable one
+   * once something was signed; 503 only when the ledger is unavailable and nothing was signed.
+   */
+  status: Schema.Literal(400, 402, 503),
   payment: Schema.optional(SignedPayment)
 }) {}

@@ -7,15 +7,14 @@
 import { Effect, Option } from "effect"
 import { existsSync } from "node:fs"
 import { Accounts, type KeyView } from "../Accounts.js"
-import { keyStorePath } from "../accounts/keyStore.js"
 import { Config } from "../Config.js"
 import { Health, type EndpointHealth, type ProviderCheck } from "../Health.js"
 import { Metrics, type MetricsSnapshot } from "../Metrics.js"
-import { ledgerPath } from "../payments/ledger.js"
 import { formatMicroUsd, networkLabel } from "../payments/networks.js"
 import { Payments } from "../Payments.js"
 import type { Candidate } from "../providers/resolve.js"
 import { ProviderPool } from "../ProviderPool.js"
+import { Store } from "../Store.js"
 import { CATEGORIES, logicalModelName } from "../routing/logicalModels.js"
 import { VERSION } from "../version.js"
 import { Wallet } from "../Wallet.js"
@@ -58,6 +57,12 @@ export interface ProviderInfo {
 
 export interface Stats extends MetricsSnapshot {
   readonly version: string
+  /**
+   * Which router these figures describe: requests, health and breakers are this instance's own;
+   * spend and key usage come from the store every instance shares.
+   */
+  readonly instance: { readonly id: string; readonly startedAt: string }
+  readonly store: { readonly kind: "sqlite" | "postgres"; readonly location: string }
   readonly now: string
   readonly listen: { readonly host: string; readonly port: number }
   readonly status: "ok" | "degraded" | "no_providers"
@@ -91,6 +96,7 @@ export const makeStats = Effect.gen(function*() {
   const metrics = yield* Metrics
   const payments = yield* Payments
   const wallet = yield* Wallet
+  const store = yield* Store
   // Only with the HTTP server (scoped keys are enforced there); an embedder's bare app has none.
   const accounts = yield* Effect.serviceOption(Accounts)
 
@@ -113,9 +119,8 @@ export const makeStats = Effect.gen(function*() {
   ]
   const routed = [...new Set(routes.flatMap((r) => r.chain.filter((l) => l.ready).map((l) => l.endpoint)))]
 
-  const ledgerFile = ledgerPath(dataDir)
   const spend = Effect.suspend(() =>
-    existsSync(ledgerFile)
+    store.exists("ledger")
       ? payments.spend.pipe(
         Effect.map((report): Stats["spend"] => ({
           last24hUsd: formatMicroUsd(report.last24hMicroUsd),
@@ -158,7 +163,7 @@ export const makeStats = Effect.gen(function*() {
 
   // Looking never creates the key store: only read it once a key was minted.
   const keysNow = Effect.suspend((): Effect.Effect<Stats["keys"]> =>
-    Option.isSome(accounts) && existsSync(keyStorePath(dataDir))
+    Option.isSome(accounts) && store.exists("keys")
       ? accounts.value.listKeys.pipe(Effect.orElseSucceed(() => null))
       : Effect.succeed(null)
   )
@@ -185,6 +190,8 @@ export const makeStats = Effect.gen(function*() {
     const routable = providers.filter((p) => p.routable).length
     return {
       version: VERSION,
+      instance: { id: store.instance.id, startedAt: new Date(store.instance.startedAt).toISOString() },
+      store: { kind: store.kind, location: store.location },
       now: new Date().toISOString(),
       listen: { host: config.host, port: config.port },
       status: routable === 0 ? "no_providers" : providers.some((p) => p.endpoints.some((e) => e.state === "open")) ? "degraded" : "ok",

@@ -1,13 +1,16 @@
 /**
- * The durable payment ledger: SQLite (`store/open.ts`: `node:sqlite` or the WASM build, rollback
- * journal, `synchronous=EXTRA`, a cross-process lock), one row per payment. A row is written BEFORE the authorization is signed, inside an IMMEDIATE
- * transaction that also checks the rolling daily cap and the idempotency window (so concurrent
- * requests, even from two processes, cannot both squeeze under the cap), and is updated with the
- * outcome afterwards. Rows still `pending` when the ledger is opened belong to a process that
- * stopped mid-payment: they become `unknown` and keep counting against the cap.
+ * The durable payment ledger, one row per payment, on the `Store`'s ledger part (SQLite or
+ * Postgres, schema in `store/migrations.ts`). A row is written BEFORE the authorization is signed,
+ * in one transaction that also checks the rolling daily cap and the idempotency window: SQLite
+ * serialises it with `BEGIN IMMEDIATE` (and the cross-process lock), Postgres with a transaction
+ * advisory lock taken first, so concurrent requests, from any number of routers, can neither both
+ * squeeze under the cap nor both pay one `Idempotency-Key`. The row is updated with the outcome
+ * afterwards. Rows left `pending` by a router that stopped become `unknown` (`store/instances.ts`)
+ * and keep counting against the cap.
  */
-import * as Path from "node:path"
-import { openSqlite, type SqliteDatabase, type SqlRow } from "../store/open.js"
+import type { SqlClient } from "@effect/sql/SqlClient"
+import { Effect } from "effect"
+import { sqlitePath } from "../store/parts.js"
 
 export type PaymentStatus =
   /** Recorded, authorization being signed or sent. */
@@ -75,149 +78,92 @@ export interface UpstreamSpend {
   readonly unknown: number
 }
 
+/** The SQLite file of the ledger (the default store). */
+export const ledgerPath = (dataDir: string) => sqlitePath(dataDir, "ledger")
+
 const DAY_MS = 24 * 60 * 60 * 1000
 const COUNTED = "status <> 'not_signed'"
+/** The advisory lock key every router takes before checking the cap (Postgres): "x402" in ASCII. */
+const PAYMENTS_LOCK = 0x78343032
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS payments (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  request_id TEXT NOT NULL,
-  idempotency_key TEXT,
-  endpoint TEXT NOT NULL,
-  upstream TEXT NOT NULL,
-  network TEXT NOT NULL,
-  asset TEXT NOT NULL,
-  symbol TEXT NOT NULL,
-  amount TEXT NOT NULL,
-  usd_micro INTEGER NOT NULL,
-  pay_to TEXT NOT NULL,
-  payer TEXT NOT NULL,
-  nonce TEXT NOT NULL UNIQUE,
-  valid_before INTEGER NOT NULL,
-  x402_version INTEGER NOT NULL,
-  status TEXT NOT NULL,
-  tx_hash TEXT,
-  detail TEXT
-);
-CREATE INDEX IF NOT EXISTS payments_created_at ON payments (created_at);
-CREATE INDEX IF NOT EXISTS payments_idempotency_key ON payments (idempotency_key) WHERE idempotency_key IS NOT NULL;
-`
+type Row = Readonly<Record<string, unknown>>
 
-export const ledgerPath = (dataDir: string) => Path.join(dataDir, "payments.sqlite")
+export const makeLedger = (sql: SqlClient, instanceId: string) => {
+  const counted = sql.literal(COUNTED)
 
-export class Ledger {
-  private readonly previousQuery
-  private readonly spentQuery
-  private readonly insertQuery
-  private readonly finishQuery
-
-  private constructor(private readonly db: SqliteDatabase) {
-    this.previousQuery = db.prepare(
-      `SELECT * FROM payments WHERE idempotency_key = ? AND created_at > ? AND ${COUNTED} ORDER BY id DESC LIMIT 1`
+  const spentSince = (since: number) =>
+    Effect.map(
+      sql<{ readonly total: unknown }>`SELECT COALESCE(SUM(usd_micro), 0) AS total FROM payments WHERE created_at > ${since} AND ${counted}`,
+      (rows) => BigInt(String(rows[0]?.total ?? 0))
     )
-    this.spentQuery = db.prepare(`SELECT COALESCE(SUM(usd_micro), 0) AS total FROM payments WHERE created_at > ? AND ${COUNTED}`)
-    this.insertQuery = db.prepare(
-      `INSERT INTO payments (created_at, updated_at, request_id, idempotency_key, endpoint, upstream, network, asset, symbol,
-         amount, usd_micro, pay_to, payer, nonce, valid_before, x402_version, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`
-    )
-    this.finishQuery = db.prepare("UPDATE payments SET status = ?, tx_hash = ?, detail = ?, updated_at = ? WHERE id = ?")
-  }
-
-  /**
-   * Opens (creating it 0600 in a 0700 directory) and recovers rows left `pending` by a stopped
-   * process. `readonly`: the file must exist, and nothing is recovered (a reader such as
-   * `llmrouter spend` must not touch a running router's payments in flight).
-   */
-  static open(path: string, options: { readonly readonly?: boolean } = {}): Ledger {
-    const readonly = options.readonly === true
-    const db = openSqlite(path, {
-      create: !readonly,
-      schema: readonly ? undefined : SCHEMA,
-      init: readonly ? undefined : (db) =>
-        db.prepare(
-          "UPDATE payments SET status = 'unknown', updated_at = ?, detail = 'the router stopped before the outcome was known' WHERE status = 'pending'"
-        ).run(Date.now())
-    })
-    return new Ledger(db)
-  }
-
-  close(): void {
-    this.db.close()
-  }
 
   /** Checks the idempotency window and the daily cap, then records the payment as `pending`, atomically. */
-  reserve(payment: NewPayment, limits: ReserveLimits): Reservation {
-    return this.db.transaction((): Reservation => {
+  const reserve = (payment: NewPayment, limits: ReserveLimits) =>
+    sql.withTransaction(Effect.gen(function*() {
+      yield* sql.onDialectOrElse({ pg: () => sql`SELECT pg_advisory_xact_lock(${PAYMENTS_LOCK})`, orElse: () => Effect.void })
       if (payment.idempotencyKey !== undefined) {
-        const previous = this.previousQuery.get(payment.idempotencyKey, limits.now - limits.idempotencyWindowMs)
-        if (previous !== undefined) return { _tag: "AlreadyPaid", previous: toRow(previous) }
+        const [previous] = yield* sql<Row>`SELECT * FROM payments
+          WHERE idempotency_key = ${payment.idempotencyKey} AND created_at > ${limits.now - limits.idempotencyWindowMs} AND ${counted}
+          ORDER BY id DESC LIMIT 1`
+        if (previous !== undefined) return { _tag: "AlreadyPaid", previous: toRow(previous) } satisfies Reservation
       }
-      const spent = this.spentSince(limits.now - DAY_MS)
+      const spent = yield* spentSince(limits.now - DAY_MS)
       if (spent + payment.microUsd > limits.dailyCapMicroUsd) {
-        return { _tag: "DailyCapReached", spentMicroUsd: spent, capMicroUsd: limits.dailyCapMicroUsd }
+        return { _tag: "DailyCapReached", spentMicroUsd: spent, capMicroUsd: limits.dailyCapMicroUsd } satisfies Reservation
       }
-      const result = this.insertQuery.run(
-        limits.now, limits.now, payment.requestId, payment.idempotencyKey ?? null, payment.endpoint, payment.upstream,
-        payment.network, payment.asset, payment.symbol, payment.amount.toString(), payment.microUsd, payment.payTo,
-        payment.payer, payment.nonce, payment.validBefore, payment.x402Version
-      )
-      return { _tag: "Reserved", id: result.lastInsertRowid }
-    })
-  }
+      const [inserted] = yield* sql<{ readonly id: unknown }>`INSERT INTO payments (created_at, updated_at, request_id, idempotency_key,
+          endpoint, upstream, network, asset, symbol, amount, usd_micro, pay_to, payer, nonce, valid_before, x402_version, status, instance_id)
+        VALUES (${limits.now}, ${limits.now}, ${payment.requestId}, ${payment.idempotencyKey ?? null}, ${payment.endpoint},
+          ${payment.upstream}, ${payment.network}, ${payment.asset}, ${payment.symbol}, ${payment.amount.toString()},
+          ${payment.microUsd}, ${payment.payTo}, ${payment.payer}, ${payment.nonce}, ${payment.validBefore},
+          ${payment.x402Version}, 'pending', ${instanceId})
+        RETURNING id`
+      return { _tag: "Reserved", id: Number(inserted?.id) } satisfies Reservation
+    }))
 
-  finish(id: number, status: Exclude<PaymentStatus, "pending">, outcome: { readonly txHash?: string | undefined; readonly detail?: string | undefined } = {}): void {
-    this.finishQuery.run(status, outcome.txHash ?? null, outcome.detail ?? null, Date.now(), id)
-  }
+  const finish = (id: number, status: Exclude<PaymentStatus, "pending">, outcome: { readonly txHash?: string | undefined; readonly detail?: string | undefined } = {}) =>
+    Effect.asVoid(sql`UPDATE payments SET status = ${status}, tx_hash = ${outcome.txHash ?? null}, detail = ${outcome.detail ?? null},
+      updated_at = ${Date.now()} WHERE id = ${id}`)
 
-  /** Micro-USD committed since `since` (ms). */
-  spentSince(since: number): bigint {
-    return BigInt((this.spentQuery.get(since)?.total ?? 0) as number | bigint)
-  }
-
-  byUpstream(now: number): ReadonlyArray<UpstreamSpend> {
-    const rows = this.db.prepare(
-      `SELECT upstream,
+  const byUpstream = (now: number) =>
+    Effect.map(
+      sql<Row>`SELECT upstream,
               COUNT(*) AS payments,
-              COALESCE(SUM(CASE WHEN created_at > ? THEN usd_micro ELSE 0 END), 0) AS last24h,
+              COALESCE(SUM(CASE WHEN created_at > ${now - DAY_MS} THEN usd_micro ELSE 0 END), 0) AS last24h,
               COALESCE(SUM(usd_micro), 0) AS total,
               COALESCE(SUM(CASE WHEN status = 'settled' THEN usd_micro ELSE 0 END), 0) AS settled,
               SUM(CASE WHEN status = 'unknown' THEN 1 ELSE 0 END) AS unknown
-         FROM payments WHERE ${COUNTED} GROUP BY upstream ORDER BY upstream`
-    ).all(now - DAY_MS)
-    return rows.map((r) => ({
-      upstream: String(r.upstream),
-      payments: Number(r.payments),
-      last24hMicroUsd: BigInt(r.last24h as number | bigint),
-      totalMicroUsd: BigInt(r.total as number | bigint),
-      settledMicroUsd: BigInt(r.settled as number | bigint),
-      unknown: Number(r.unknown)
-    }))
-  }
+         FROM payments WHERE ${counted} GROUP BY upstream ORDER BY upstream`,
+      (rows): ReadonlyArray<UpstreamSpend> =>
+        rows.map((r) => ({
+          upstream: String(r.upstream),
+          payments: Number(r.payments),
+          last24hMicroUsd: BigInt(String(r.last24h)),
+          totalMicroUsd: BigInt(String(r.total)),
+          settledMicroUsd: BigInt(String(r.settled)),
+          unknown: Number(r.unknown)
+        }))
+    )
 
-  recent(limit: number): ReadonlyArray<PaymentRow> {
-    return this.db.prepare("SELECT * FROM payments ORDER BY id DESC LIMIT ?").all(limit).map(toRow)
-  }
+  const recent = (limit: number) => Effect.map(sql<Row>`SELECT * FROM payments ORDER BY id DESC LIMIT ${limit}`, (rows) => rows.map(toRow))
 
-  get(id: number): PaymentRow | undefined {
-    const row = this.db.prepare("SELECT * FROM payments WHERE id = ?").get(id)
-    return row === undefined ? undefined : toRow(row)
-  }
+  const get = (id: number) =>
+    Effect.map(sql<Row>`SELECT * FROM payments WHERE id = ${id}`, (rows): PaymentRow | undefined => (rows[0] === undefined ? undefined : toRow(rows[0])))
+
+  return { reserve, finish, spentSince, byUpstream, recent, get }
 }
 
-const toRow = (r: SqlRow): PaymentRow => {
-  return {
-    id: Number(r.id),
-    createdAt: Number(r.created_at),
-    endpoint: String(r.endpoint),
-    upstream: String(r.upstream),
-    amount: String(r.amount),
-    symbol: String(r.symbol),
-    status: String(r.status) as PaymentStatus,
-    txHash: r.tx_hash === null ? null : String(r.tx_hash),
-    nonce: String(r.nonce),
-    detail: r.detail === null ? null : String(r.detail)
-  }
-}
+export type Ledger = ReturnType<typeof makeLedger>
+
+const toRow = (r: Row): PaymentRow => ({
+  id: Number(r.id),
+  createdAt: Number(r.created_at),
+  endpoint: String(r.endpoint),
+  upstream: String(r.upstream),
+  amount: String(r.amount),
+  symbol: String(r.symbol),
+  status: String(r.status) as PaymentStatus,
+  txHash: r.tx_hash === null || r.tx_hash === undefined ? null : String(r.tx_hash),
+  nonce: String(r.nonce),
+  detail: r.detail === null || r.detail === undefined ? null : String(r.detail)
+})

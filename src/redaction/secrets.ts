@@ -60,6 +60,10 @@ export const configuredSecrets = ({ config, dataDir, env }: Pick<LoadedConfig, "
     url(endpoint.apiBase)
   }
   found.push(...config.accessKeys)
+  if (config.store.kind === "postgres") {
+    const reference = ENV_REFERENCE.exec(config.store.url)
+    url(reference === null ? config.store.url : env[reference[1] ?? ""])
+  }
   found.push(...walletKeys(env[WALLET_KEY_ENV], dataDir))
   return expand(found)
 }

@@ -149,18 +149,32 @@ const release = (path: string, token: string): void => {
 
 export const lockPathOf = (database: string) => `${database}.mutex`
 
-/** Runs `body` holding the cross-process lock of `database`. Not reentrant: nesting is a bug and throws. */
-export const withFileLock = <A>(database: string, body: () => A): A => {
+/**
+ * Takes the cross-process lock of `database` and returns its release (idempotent). For a holder
+ * that spans asynchronous steps (an `@effect/sql` transaction); not reentrant: nesting throws.
+ */
+export const acquireFileLock = (database: string): () => void => {
   const path = lockPathOf(database)
   if (held.has(path)) {
     throw new StoreError({ message: `${Path.basename(database)}: nested access while this process holds its lock (a bug)`, busy: false })
   }
   const token = acquire(path, database)
   held.add(path)
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    held.delete(path)
+    release(path, token)
+  }
+}
+
+/** Runs `body` holding the cross-process lock of `database`. Not reentrant: nesting is a bug and throws. */
+export const withFileLock = <A>(database: string, body: () => A): A => {
+  const unlock = acquireFileLock(database)
   try {
     return body()
   } finally {
-    held.delete(path)
-    release(path, token)
+    unlock()
   }
 }

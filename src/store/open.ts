@@ -13,7 +13,7 @@
 import { closeSync, mkdirSync, openSync, readSync } from "node:fs"
 import * as Path from "node:path"
 import { StoreError } from "./errors.js"
-import { withFileLock } from "./fileLock.js"
+import { acquireFileLock, withFileLock } from "./fileLock.js"
 import { nodeSqlite, openNodeSqlite } from "./nodeSqlite.js"
 import type { RawConnection, SqliteDatabase, SqliteEngine, SqlStatement } from "./types.js"
 import { clearStaleWasmLock, openWasmSqlite } from "./wasmSqlite.js"
@@ -100,25 +100,60 @@ class LockedDatabase implements SqliteDatabase {
   }
 
   transaction<A>(body: () => A): A {
+    this.begin()
+    try {
+      const result = body()
+      this.commit()
+      return result
+    } catch (error) {
+      this.rollback()
+      throw error
+    }
+  }
+
+  private unlock: (() => void) | undefined
+
+  begin(): void {
     if (this.inTransaction) this.fail(new Error("transactions do not nest"))
-    return this.locked(() => {
+    try {
+      this.unlock = acquireFileLock(this.path)
+      this.beforeAccess()
+      if (!this.ready) {
+        this.setup()
+        this.ready = true
+      }
       this.raw.exec("BEGIN IMMEDIATE")
       this.inTransaction = true
-      try {
-        const result = body()
-        this.raw.exec("COMMIT")
-        return result
-      } catch (error) {
-        try {
-          this.raw.exec("ROLLBACK")
-        } catch {
-          // SQLite already rolled back (an I/O error does); the original error says why
-        }
-        throw error
-      } finally {
-        this.inTransaction = false
-      }
-    })
+    } catch (error) {
+      this.release()
+      this.fail(error)
+    }
+  }
+
+  commit(): void {
+    try {
+      this.raw.exec("COMMIT")
+    } catch (error) {
+      this.rollback()
+      this.fail(error)
+    }
+    this.release()
+  }
+
+  rollback(): void {
+    try {
+      this.raw.exec("ROLLBACK")
+    } catch {
+      // SQLite already rolled back (an I/O error does); the original error says why
+    }
+    this.release()
+  }
+
+  private release(): void {
+    this.inTransaction = false
+    const unlock = this.unlock
+    this.unlock = undefined
+    unlock?.()
   }
 
   close(): void {

@@ -30,6 +30,14 @@ export interface SqliteDatabase {
   prepare(sql: string): SqlStatement
   /** Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it returns, rolled back when it throws. */
   transaction<A>(body: () => A): A
+  /**
+   * The same transaction in three steps, for a body that spans asynchronous steps (the
+   * `@effect/sql` client, `sqlClient.ts`): the caller keeps every other use of this connection
+   * out until `commit` or `rollback` (a semaphore), the lock is held in between.
+   */
+  begin(): void
+  commit(): void
+  rollback(): void
   close(): void
 }
 

@@ -12,7 +12,7 @@ export const tempDataDir = () => mkdtempSync(Path.join(tmpdir(), "llmrouter-acco
 export const withAccounts = <A, E>(dataDir: string, f: (accounts: Accounts.AccountsService) => Effect.Effect<A, E>) =>
   Effect.runPromise(
     Effect.flatMap(Accounts.Accounts, f).pipe(
-      Effect.provide(Accounts.layer.pipe(Layer.provide(Config.layerFromValue({ dataDir })))),
+      Effect.provide(Accounts.standaloneLayer.pipe(Layer.provide(Config.layerFromValue({ dataDir })))),
       Effect.scoped
     )
   )

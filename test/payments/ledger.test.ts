@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { Ledger, ledgerPath, type NewPayment } from "../../src/payments/ledger.js"
+import { ledgerPath, type NewPayment } from "../../src/payments/ledger.js"
+import { openLedger } from "../store/openLedger.js"
 import { payment as testPayment } from "../store/payments.js"
 
 const dir = () => mkdtempSync(Path.join(tmpdir(), "llmrouter-ledger-"))
@@ -11,10 +12,12 @@ const payment = (overrides: Partial<NewPayment> = {}): NewPayment => testPayment
 const limits = (now: number, capMicroUsd = 50_000n) => ({ now, dailyCapMicroUsd: capMicroUsd, idempotencyWindowMs: 3_600_000 })
 
 describe("Ledger", () => {
-  it("creates a 0600 SQLite file with a rollback journal (what both engines can share)", () => {
-    const path = ledgerPath(dir())
-    const ledger = Ledger.open(path)
-    ledger.close()
+  it("creates a 0600 SQLite file with a rollback journal (what both engines can share)", async () => {
+    const dataDir = dir()
+    const path = ledgerPath(dataDir)
+    const ledger = openLedger(dataDir)
+    await ledger.spentSince(0)
+    await ledger.close()
     expect(statSync(path).mode & 0o777).toBe(0o600)
     const header = readFileSync(path)
     expect(header.toString("latin1", 0, 15)).toBe("SQLite format 3")
@@ -23,64 +26,65 @@ describe("Ledger", () => {
     expect(existsSync(`${path}.mutex`)).toBe(false) // the lock is held only during a statement
   })
 
-  it("enforces the rolling 24 h cap, counting every signed payment but not unsigned ones", () => {
-    const ledger = Ledger.open(ledgerPath(dir()))
+  it("enforces the rolling 24 h cap, counting every signed payment but not unsigned ones", async () => {
+    const ledger = openLedger(dir())
     const now = 1_800_000_000_000
     const ids: Array<number> = []
     for (let i = 0; i < 5; i++) {
-      const r = ledger.reserve(payment(), limits(now))
+      const r = await ledger.reserve(payment(), limits(now))
       expect(r._tag).toBe("Reserved")
       if (r._tag === "Reserved") ids.push(r.id)
     }
-    expect(ledger.reserve(payment({ amount: 1n, microUsd: 1n }), limits(now))).toMatchObject({ _tag: "DailyCapReached", spentMicroUsd: 50_000n })
-    ledger.finish(ids[0]!, "rejected")
-    expect(ledger.reserve(payment(), limits(now))._tag).toBe("DailyCapReached") // rejected still counts
-    ledger.finish(ids[1]!, "not_signed")
-    expect(ledger.reserve(payment(), limits(now))._tag).toBe("Reserved") // signing failed: freed
+    expect(await ledger.reserve(payment({ amount: 1n, microUsd: 1n }), limits(now))).toMatchObject({ _tag: "DailyCapReached", spentMicroUsd: 50_000n })
+    await ledger.finish(ids[0]!, "rejected")
+    expect((await ledger.reserve(payment(), limits(now)))._tag).toBe("DailyCapReached") // rejected still counts
+    await ledger.finish(ids[1]!, "not_signed")
+    expect((await ledger.reserve(payment(), limits(now)))._tag).toBe("Reserved") // signing failed: freed
     // 24 h later the window has moved on
-    expect(ledger.reserve(payment(), limits(now + 24 * 3_600_000 + 1))._tag).toBe("Reserved")
-    ledger.close()
+    expect((await ledger.reserve(payment(), limits(now + 24 * 3_600_000 + 1)))._tag).toBe("Reserved")
+    await ledger.close()
   })
 
-  it("recomputes today's spend after a restart, and marks payments left pending as unknown", () => {
-    const path = ledgerPath(dir())
+  it("recomputes today's spend after a restart, and marks payments left pending as unknown", async () => {
+    const path = dir()
     const now = Date.now()
-    const first = Ledger.open(path)
-    const settled = first.reserve(payment(), limits(now))
-    const pending = first.reserve(payment(), limits(now))
+    const first = openLedger(path)
+    const settled = await first.reserve(payment(), limits(now))
+    const pending = await first.reserve(payment(), limits(now))
     if (settled._tag !== "Reserved" || pending._tag !== "Reserved") throw new Error("not reserved")
-    first.finish(settled.id, "settled", { txHash: `0x${"1".repeat(64)}` })
-    first.close() // "crash" with one payment in flight
+    await first.finish(settled.id, "settled", { txHash: `0x${"1".repeat(64)}` })
+    await first.close() // "crash" with one payment in flight
 
-    const second = Ledger.open(path)
-    expect(second.spentSince(now - 86_400_000)).toBe(20_000n)
-    expect(second.get(pending.id)).toMatchObject({ status: "unknown" })
-    expect(second.get(settled.id)).toMatchObject({ status: "settled", txHash: `0x${"1".repeat(64)}` })
-    expect(second.byUpstream(now)).toEqual([
+    const second = openLedger(path)
+    expect(await second.spentSince(now - 86_400_000)).toBe(20_000n)
+    expect(await second.get(pending.id)).toMatchObject({ status: "unknown" })
+    expect(await second.get(settled.id)).toMatchObject({ status: "settled", txHash: `0x${"1".repeat(64)}` })
+    expect(await second.byUpstream(now)).toEqual([
       { upstream: "rungate", payments: 2, last24hMicroUsd: 20_000n, totalMicroUsd: 20_000n, settledMicroUsd: 10_000n, unknown: 1 }
     ])
-    second.close()
+    await second.close()
   })
 
-  it("refuses a second payment for an idempotency key within the window", () => {
-    const ledger = Ledger.open(ledgerPath(dir()))
+  it("refuses a second payment for an idempotency key within the window", async () => {
+    const ledger = openLedger(dir())
     const now = Date.now()
-    expect(ledger.reserve(payment({ idempotencyKey: "k1" }), limits(now))._tag).toBe("Reserved")
-    expect(ledger.reserve(payment({ idempotencyKey: "k1" }), limits(now + 1000))).toMatchObject({ _tag: "AlreadyPaid", previous: { status: "pending" } })
-    expect(ledger.reserve(payment({ idempotencyKey: "k2" }), limits(now))._tag).toBe("Reserved")
-    expect(ledger.reserve(payment({ idempotencyKey: "k1" }), limits(now + 3_600_001))._tag).toBe("Reserved") // window over
-    ledger.close()
+    expect((await ledger.reserve(payment({ idempotencyKey: "k1" }), limits(now)))._tag).toBe("Reserved")
+    expect(await ledger.reserve(payment({ idempotencyKey: "k1" }), limits(now + 1000))).toMatchObject({ _tag: "AlreadyPaid", previous: { status: "pending" } })
+    expect((await ledger.reserve(payment({ idempotencyKey: "k2" }), limits(now)))._tag).toBe("Reserved")
+    expect((await ledger.reserve(payment({ idempotencyKey: "k1" }), limits(now + 3_600_001)))._tag).toBe("Reserved") // window over
+    await ledger.close()
   })
 
-  it("two ledgers on one file (two processes) share the cap", () => {
-    const path = ledgerPath(dir())
-    const a = Ledger.open(path)
-    const b = Ledger.open(path)
+  it("two ledgers on one file (two routers) share the cap, even reserving concurrently", async () => {
+    const path = dir()
+    const a = openLedger(path)
+    const b = openLedger(path)
     const now = Date.now()
     let reserved = 0
-    for (let i = 0; i < 10; i++) if ((i % 2 === 0 ? a : b).reserve(payment(), limits(now))._tag === "Reserved") reserved++
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).reserve(payment(), limits(now))))
+    for (const r of results) if (r._tag === "Reserved") reserved++
     expect(reserved).toBe(5)
-    a.close()
-    b.close()
+    await a.close()
+    await b.close()
   })
 })

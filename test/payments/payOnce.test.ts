@@ -10,7 +10,7 @@ import { recoverTypedDataAddress } from "viem"
 import { privateKeyToAccount } from "viem/accounts"
 import { afterEach, describe, expect, it } from "vitest"
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from "../../src/payments/authorization.js"
-import { Ledger, ledgerPath } from "../../src/payments/ledger.js"
+import { openLedger } from "../store/openLedger.js"
 import { chatBody, errorOf, postJson } from "../support/http.js"
 import { answer, openAiError, reply, startUpstream, type Upstream } from "../support/openaiUpstream.js"
 import { startRouter } from "../support/router.js"
@@ -45,12 +45,12 @@ const setup = async (first: Upstream, second?: Upstream, extra: Record<string, u
   return { router, dataDir }
 }
 
-const ledgerRows = (dataDir: string) => {
-  const ledger = Ledger.open(ledgerPath(dataDir))
+const ledgerRows = async (dataDir: string) => {
+  const ledger = openLedger(dataDir)
   try {
-    return ledger.recent(10)
+    return await ledger.recent(10)
   } finally {
-    ledger.close()
+    await ledger.close()
   }
 }
 
@@ -89,7 +89,7 @@ describe("pay once", () => {
       signature: payment.payload.signature
     })
     expect(signer).toBe(ADDRESS)
-    expect(ledgerRows(dataDir)).toMatchObject([{ status: "settled", amount: "1000", txHash: `0x${"ab".repeat(32)}` }])
+    expect(await ledgerRows(dataDir)).toMatchObject([{ status: "settled", amount: "1000", txHash: `0x${"ab".repeat(32)}` }])
   })
 
   it("a 402 that is not x402 is an ordinary upstream error: failover, nothing signed", async () => {
@@ -100,7 +100,7 @@ describe("pay once", () => {
     expect(response.status).toBe(200)
     expect(response.headers["x-llmrouter-model"]).toBe("other:m")
     expect(billing.received).toHaveLength(1)
-    expect(ledgerRows(dataDir)).toEqual([])
+    expect(await ledgerRows(dataDir)).toEqual([])
   })
 
   it("after the paid request's connection drops: no retry, no failover, a 402 that says the payment may have settled", async () => {
@@ -117,7 +117,7 @@ describe("pay once", () => {
     expect(error.message).toContain("does not retry or fail over")
     expect(dropper.received).toHaveLength(2)
     expect(other.received).toHaveLength(0)
-    expect(ledgerRows(dataDir)).toMatchObject([{ status: "unknown" }])
+    expect(await ledgerRows(dataDir)).toMatchObject([{ status: "unknown" }])
   })
 
   it("a 5xx after paying is not retried on the same endpoint (it would be) nor failed over", async () => {
@@ -140,7 +140,7 @@ describe("pay once", () => {
     expect(errorOf(response.json)).toMatchObject({ code: "payment_upstream_error" })
     expect(errorOf(response.json).message).toContain("context too long")
     expect(other.received).toHaveLength(0)
-    expect(ledgerRows(dataDir)).toMatchObject([{ status: "rejected" }])
+    expect(await ledgerRows(dataDir)).toMatchObject([{ status: "rejected" }])
   })
 
   it("the total deadline expiring during the paid request is a 402 (never a 504 the client would retry)", async () => {
@@ -150,7 +150,7 @@ describe("pay once", () => {
     expect(response.status).toBe(402)
     expect(errorOf(response.json).code).toBe("payment_outcome_unknown")
     expect(slow.received).toHaveLength(2)
-    expect(ledgerRows(dataDir)).toMatchObject([{ status: "unknown" }])
+    expect(await ledgerRows(dataDir)).toMatchObject([{ status: "unknown" }])
   })
 
   it("the daily cap stops payments (recorded before signing), and a refused 402 still fails over", async () => {
@@ -162,7 +162,7 @@ describe("pay once", () => {
     expect(second.status).toBe(200)
     expect(second.headers["x-llmrouter-model"]).toBe("other:m")
     expect(upstream.received.map((r) => paymentOf(r.headers) !== undefined)).toEqual([false, true, false])
-    expect(ledgerRows(dataDir)).toHaveLength(1)
+    expect(await ledgerRows(dataDir)).toHaveLength(1)
     const alone = await postJson(`${router.baseUrl}/chat/completions`, chatBody("paid:m"))
     expect(alone.status).toBe(402)
     expect(errorOf(alone.json).message).toContain("daily cap")

@@ -6,6 +6,7 @@ import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import * as Config from "../../src/Config.js"
 import type { RouterConfigInput } from "../../src/config/schema.js"
+import * as Store from "../../src/Store.js"
 import * as Payments from "../../src/Payments.js"
 import type { ResolvedEndpoint } from "../../src/providers/Adapter.js"
 import * as Wallet from "../../src/Wallet.js"
@@ -19,7 +20,7 @@ const context = { requestId: "r1", idempotencyKey: undefined }
 const authorize = (raw: unknown, apiBase = "https://api.example.com/v1", config: RouterConfigInput = {}) => {
   const dataDir = mkdtempSync(Path.join(tmpdir(), "llmrouter-p-"))
   const layer = Payments.layer.pipe(
-    Layer.provideMerge(Wallet.layer),
+    Layer.provideMerge(Layer.merge(Wallet.layer, Store.layer)),
     Layer.provide(Config.layerFromValue({ dataDir, ...config }, { env: { LLM_ROUTER_WALLET_KEY: KEY } }))
   )
   return Effect.runPromise(

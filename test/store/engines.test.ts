@@ -10,7 +10,7 @@ import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { afterEach, expect, it } from "vitest"
-import { Ledger } from "../../src/payments/ledger.js"
+import { openLedger } from "./openLedger.js"
 import { nodeSqlite } from "../../src/store/nodeSqlite.js"
 import { openSqlite, sqliteEngine } from "../../src/store/open.js"
 import type { SqliteEngine } from "../../src/store/types.js"
@@ -53,26 +53,27 @@ describeWithTool(otherEngineTool(), "one ledger file, two SQLite engines", (node
   const other: Side = otherSide(node)
 
   it("each engine reads the other's rows, and both reserving at once never exceed the shared cap", async () => {
-    const path = Path.join(dir(), "payments.sqlite")
-    const mine = Ledger.open(path)
+    const dataDir = dir()
+    const path = Path.join(dataDir, "payments.sqlite")
+    const mine = openLedger(dataDir)
     const now = Date.now()
     const limits = () => ({ now: Date.now(), dailyCapMicroUsd: 200_000n, idempotencyWindowMs: 0 })
-    for (let i = 0; i < 3; i++) expect(mine.reserve(payment(`parent-first-${i}`), { ...limits(), now })._tag).toBe("Reserved")
+    for (let i = 0; i < 3; i++) expect((await mine.reserve(payment(`parent-first-${i}`), { ...limits(), now }))._tag).toBe("Reserved")
 
     // 20 payments fit under the cap; 3 are taken; each side then tries 20 more, interleaved.
     const worker = spawnWorker(other, ["race", path, "20", "200000"])
     expect(await worker.line("ready")).toBe(`ready ${other.engine}`)
     let reserved = 3
     for (let i = 0; i < 20; i++) {
-      if (mine.reserve(payment(`parent-${i}`), limits())._tag === "Reserved") reserved++
+      if ((await mine.reserve(payment(`parent-${i}`), limits()))._tag === "Reserved") reserved++
       await sleep(15)
     }
     const theirs = Number((await worker.line("reserved")).split(" ")[1])
     expect((await worker.exit).code).toBe(0)
     expect(reserved + theirs).toBe(20)
     expect(theirs).toBeGreaterThan(0)
-    expect(mine.spentSince(now - 1)).toBe(200_000n)
-    mine.close()
+    expect(await mine.spentSince(now - 1)).toBe(200_000n)
+    await mine.close()
 
     const dump = spawnWorker(other, ["dump", path])
     const seen = JSON.parse(await dump.line("{")) as { engine: string; rows: ReadonlyArray<{ requestId?: string; endpoint: string }> }

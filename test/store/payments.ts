@@ -16,7 +16,7 @@ export const payment = (tag: string, overrides: Partial<NewPayment> = {}): NewPa
   payTo: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
   payer: "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23",
   nonce: `0x${Buffer.from(`${tag}-${process.pid}-${counter++}`).toString("hex").padStart(64, "0").slice(-64)}`,
-  validBefore: 1n,
+  validBefore: BigInt(Math.floor(Date.now() / 1000) + 3_600),
   x402Version: 2,
   ...overrides
 })

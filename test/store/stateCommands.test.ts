@@ -10,7 +10,7 @@ import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { promisify } from "node:util"
 import { expect, it } from "vitest"
-import { Ledger, ledgerPath } from "../../src/payments/ledger.js"
+import { openLedger } from "./openLedger.js"
 import { node24 } from "../support/node24.js"
 import { describeWithTool } from "../support/systemTools.js"
 import { payment } from "./payments.js"
@@ -43,9 +43,9 @@ describeWithTool(newest ? { name: "node", path: process.execPath, howTo: "" } : 
     ])
 
     // A payment recorded here (this process, this engine) is reported there.
-    const ledger = Ledger.open(ledgerPath(dataDir))
-    expect(ledger.reserve(payment("cross-node"), { now: Date.now(), dailyCapMicroUsd: 5_000_000n, idempotencyWindowMs: 0 })._tag).toBe("Reserved")
-    ledger.close()
+    const ledger = openLedger(dataDir)
+    expect((await ledger.reserve(payment("cross-node"), { now: Date.now(), dailyCapMicroUsd: 5_000_000n, idempotencyWindowMs: 0 }))._tag).toBe("Reserved")
+    await ledger.close()
     const spend = JSON.parse(await there("spend", "--json")) as { upstreams: ReadonlyArray<{ upstream: string; payments: number }> }
     expect(spend.upstreams).toMatchObject([{ upstream: "rungate", payments: 1 }])
     expect(JSON.parse(await here("spend", "--json"))).toMatchObject({ upstreams: [{ upstream: "rungate", payments: 1 }] })

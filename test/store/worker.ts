@@ -1,7 +1,7 @@
 /**
  * The other side of the cross-engine tests, run as a separate process (`node --import tsx`), on
  * another Node major or with `LLMROUTER_SQLITE` forcing the other engine. Commands:
- * - `race <ledger> <attempts> <capMicroUsd>`: prints `ready <engine>`, then reserves a payment
+ * - `race <ledger file> <attempts> <capMicroUsd>`: prints `ready <engine>`, then reserves a payment
  *   every 15 ms and prints `reserved <n>`.
  * - `hold <db>`: commits one row in table `t`, then prints `holding` inside a second transaction
  *   and waits there to be killed.
@@ -10,24 +10,26 @@
  * - `dump <ledger>`: prints the engine and the ledger's rows as JSON.
  */
 import { setTimeout as sleep } from "node:timers/promises"
-import { Ledger } from "../../src/payments/ledger.js"
 import { sleepSync } from "../../src/store/fileLock.js"
 import { nodeSqlite } from "../../src/store/nodeSqlite.js"
 import { openSqlite, sqliteEngine } from "../../src/store/open.js"
+import { openLedger } from "./openLedger.js"
 import { payment } from "./payments.js"
+import * as Path from "node:path"
 
 const [command, path = "", ...rest] = process.argv.slice(2)
 
 if (command === "race") {
   const [attempts = "0", cap = "0"] = rest
-  const ledger = Ledger.open(path)
+  const ledger = openLedger(Path.dirname(path))
+  await ledger.spentSince(0)
   process.stdout.write(`ready ${sqliteEngine()}\n`)
   let reserved = 0
   for (let i = 0; i < Number(attempts); i++) {
-    if (ledger.reserve(payment(`child-${i}`), { now: Date.now(), dailyCapMicroUsd: BigInt(cap), idempotencyWindowMs: 0 })._tag === "Reserved") reserved++
+    if ((await ledger.reserve(payment(`child-${i}`), { now: Date.now(), dailyCapMicroUsd: BigInt(cap), idempotencyWindowMs: 0 }))._tag === "Reserved") reserved++
     await sleep(15)
   }
-  ledger.close()
+  await ledger.close()
   process.stdout.write(`reserved ${reserved}\n`)
 } else if (command === "hold") {
   const db = openSqlite(path, { create: true, schema: "CREATE TABLE IF NOT EXISTS t (x INTEGER)" })
@@ -44,9 +46,9 @@ if (command === "race") {
   db.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3)")
   process.kill(process.pid, "SIGKILL")
 } else if (command === "dump") {
-  const ledger = Ledger.open(path, { readonly: true })
-  process.stdout.write(`${JSON.stringify({ engine: sqliteEngine(), rows: ledger.recent(1_000) })}\n`)
-  ledger.close()
+  const ledger = openLedger(Path.dirname(path))
+  process.stdout.write(`${JSON.stringify({ engine: sqliteEngine(), rows: await ledger.recent(1_000) }, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v))}\n`)
+  await ledger.close()
 } else {
   throw new Error(`unknown command ${command}`)
 }
