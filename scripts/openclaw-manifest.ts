@@ -45,7 +45,8 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   logFormat: "Router log lines as readable text or JSON lines.",
   shutdownGraceMs: "How long stopping waits for in-flight answers.",
   wallet: "The router's x402 wallet: network and balance RPC. The private key lives in the data dir or LLM_ROUTER_WALLET_KEY, never here.",
-  payments: "x402 payments: per-request and daily caps, allowed payees/networks, authorization lifetime."
+  payments: "x402 payments: per-request and daily caps, allowed payees/networks, authorization lifetime.",
+  store: "Where the payment ledger and scoped keys live: SQLite files in the data dir (default) or one Postgres shared by several routers ({ kind: \"postgres\", url: \"${DATABASE_URL}\" })."
 }
 
 const PLUGIN_FIELDS: Readonly<Record<string, Json>> = {
