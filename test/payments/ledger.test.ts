@@ -65,6 +65,19 @@ describe("Ledger", () => {
     await second.close()
   })
 
+  it("a second router opening the ledger leaves a live router's payment pending; it is recovered once that router is gone", async () => {
+    const dataDir = dir()
+    const a = openLedger(dataDir)
+    const reserved = await a.reserve(payment(), limits(Date.now()))
+    if (reserved._tag !== "Reserved") throw new Error("not reserved")
+    const b = openLedger(dataDir)
+    expect(await b.get(reserved.id)).toMatchObject({ status: "pending" })
+    await a.close()
+    const c = openLedger(dataDir)
+    expect(await c.get(reserved.id)).toMatchObject({ status: "unknown" })
+    await Promise.all([b.close(), c.close()])
+  })
+
   it("refuses a second payment for an idempotency key within the window", async () => {
     const ledger = openLedger(dir())
     const now = Date.now()

@@ -1,8 +1,12 @@
 /**
  * End to end, on a local Base: the router in front of the official `@x402/express` middleware and
- * facilitator, settling real FiatTokenV2_2 transfers on anvil (shared/x402.md, recipe A). Skipped,
+ * facilitator, settling real FiatTokenV2_2 transfers on anvil (shared/x402.md, recipe A), one router
+ * and two sharing a store. Skipped,
  * with the reason, only when the anvil binary cannot run on this machine.
  */
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as Path from "node:path"
 import OpenAI from "openai"
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -21,6 +25,8 @@ describe.skipIf(!anvil.ok)("x402 end to end (anvil + FiatTokenV2_2 + @x402/expre
   let v1: Awaited<ReturnType<typeof startV1Upstream>>
   let router: RunningRouter
   let broke: RunningRouter
+  // Two routers sharing one store (a data dir on one machine): one payment per Idempotency-Key between them.
+  let twins: readonly [RunningRouter, RunningRouter]
   // Fresh keys for this run only: funded with local test USDC, worthless anywhere else.
   const payerKey = generatePrivateKey()
   const payer = privateKeyToAccount(payerKey).address
@@ -41,10 +47,13 @@ describe.skipIf(!anvil.ok)("x402 end to end (anvil + FiatTokenV2_2 + @x402/expre
     router = await startRouter({ providers, models, wallet: { rpcUrl: chain.rpcUrl } }, { env: { LLM_ROUTER_WALLET_KEY: payerKey } })
     // A wallet with no USDC at all: the upstream refuses its payment with a second 402.
     broke = await startRouter({ providers, wallet: { rpcUrl: chain.rpcUrl } }, { env: { LLM_ROUTER_WALLET_KEY: generatePrivateKey() } })
+    const shared = mkdtempSync(Path.join(tmpdir(), "llmrouter-twins-"))
+    const twin = () => startRouter({ dataDir: shared, providers, wallet: { rpcUrl: chain.rpcUrl } }, { env: { LLM_ROUTER_WALLET_KEY: payerKey } })
+    twins = [await twin(), await twin()]
   }, 30_000)
 
   afterAll(async () => {
-    await Promise.all([router?.close(), broke?.close(), upstream?.close(), v1?.close()])
+    await Promise.all([router?.close(), broke?.close(), ...(twins ?? []).map((t) => t.close()), upstream?.close(), v1?.close()])
     await chain?.stop()
     console.info(`x402 end-to-end suite: ${Date.now() - started} ms including chain setup`)
   })
@@ -121,6 +130,17 @@ describe.skipIf(!anvil.ok)("x402 end to end (anvil + FiatTokenV2_2 + @x402/expre
     expect(again.status).toBe(400)
     expect(errorOf(again.json).code).toBe("idempotency_key_already_paid")
     expect(upstream.calls("cheap").slice(calls).map((c) => c.paid)).toEqual([false, true, false])
+    expect(await chain.balanceOf(payer)).toBe(before - PRICE)
+  })
+
+  it("two routers sharing a store, one Idempotency-Key sent to both at once: paid and settled once", async () => {
+    const before = await chain.balanceOf(payer)
+    const calls = upstream.calls("cheap").length
+    const key = { "idempotency-key": "e2e-twins-1" }
+    const responses = await Promise.all(twins.map((t) => postJson(`${t.baseUrl}/chat/completions`, chatBody("paid:m"), key)))
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 400])
+    expect(errorOf(responses.find((r) => r.status === 400)?.json).code).toBe("idempotency_key_already_paid")
+    expect(upstream.calls("cheap").slice(calls).filter((c) => c.paid)).toHaveLength(1)
     expect(await chain.balanceOf(payer)).toBe(before - PRICE)
   })
 
