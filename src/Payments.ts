@@ -11,10 +11,12 @@ import { PaymentFailed, type SignedPayment } from "./errors/payment.js"
 import { buildAuthorization, paymentHeader, typedData } from "./payments/authorization.js"
 import { parseChallenge } from "./payments/challenge.js"
 import { type Ledger, makeLedger, type PaymentStatus, type UpstreamSpend } from "./payments/ledger.js"
-import { atomicToMicroUsd, formatUnits, networkLabel, usdToAtomic } from "./payments/networks.js"
+import { atomicToMicroUsd, defaultRpcUrl, formatUnits, networkLabel, usdToAtomic } from "./payments/networks.js"
+import { type ReconcileDeps, reconcileOnce } from "./payments/reconcile.js"
 import { selectRequirement } from "./payments/policy.js"
 import type { ResolvedEndpoint } from "./providers/Adapter.js"
 import { Store, type StoreUnavailable } from "./Store.js"
+import { readAuthorizationState } from "./wallet/authorizations.js"
 import { Wallet } from "./Wallet.js"
 
 /** Why a 402 was not paid. `terminal` set: the request must stop here (no failover). */
@@ -215,6 +217,30 @@ export const make = Effect.gen(function*() {
       Effect.map((report): SpendReport => ({ ...report, dailyCapMicroUsd })),
       Effect.mapError((error) => new LedgerUnavailable({ message: `the payment ledger cannot be read: ${error.message}` }))
     ))
+
+  /**
+   * Settles `unknown` payments from the chain (`payments/reconcile.ts`), in the background, for as
+   * long as the router runs: first after a short delay (never during a CLI command), then every
+   * `intervalSeconds`. A ledger that does not exist yet is not created.
+   */
+  const reconcileUnknown = (rpcUrl: string, intervalSeconds: number) => {
+    const deps: ReconcileDeps = {
+      unresolved: withLedger((ledger) => ledger.unresolved(config.wallet.network, 50)),
+      read: (payment) => readAuthorizationState(rpcUrl, payment.asset, payment.payer, payment.nonce, config.wallet.balanceTimeoutMs),
+      resolve: (id, resolved) => withLedger((ledger) => ledger.resolve(id, resolved.status, resolved.detail))
+    }
+    const pass = Effect.suspend(() => (store.exists("ledger") ? reconcileOnce(deps) : Effect.void)).pipe(Effect.catchAllCause((cause) => Effect.logWarning("x402: could not settle unknown payments this time", cause)))
+    return pass.pipe(
+      Effect.repeat(Schedule.spaced(Duration.seconds(intervalSeconds))),
+      Effect.delay(Duration.seconds(Math.min(intervalSeconds, 30))),
+      Effect.forkScoped
+    )
+  }
+
+  const rpcUrl = config.wallet.rpcUrl ?? defaultRpcUrl(config.wallet.network)
+  if (settings.enabled && settings.reconcileIntervalSeconds > 0 && rpcUrl !== undefined) {
+    yield* reconcileUnknown(rpcUrl, settings.reconcileIntervalSeconds)
+  }
 
   return Payments.of({ enabled: settings.enabled, authorize, record, spend })
 })

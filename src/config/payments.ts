@@ -56,7 +56,12 @@ export const PaymentsConfig = Schema.Struct({
   validForSeconds: Schema.optionalWith(Schema.Int.pipe(Schema.between(30, 3_600)), { default: () => 300 }),
   /** How long a client's `Idempotency-Key` is remembered as paid. */
   idempotencyWindowSeconds: Schema.optionalWith(Schema.Int.pipe(Schema.positive()), { default: () => 86_400 }),
-  allow: Schema.optionalWith(Schema.Array(AllowedAsset), { default: () => DEFAULT_ALLOWLIST })
+  allow: Schema.optionalWith(Schema.Array(AllowedAsset), { default: () => DEFAULT_ALLOWLIST }),
+  /**
+   * How often payments whose outcome is unknown are looked up on chain once their authorization
+   * has expired (`settled` or `lapsed`, which frees the cap and the Idempotency-Key); 0: never.
+   */
+  reconcileIntervalSeconds: Schema.optionalWith(Schema.Int.pipe(Schema.nonNegative()), { default: () => 600 })
 })
 export type PaymentsConfig = typeof PaymentsConfig.Type
 

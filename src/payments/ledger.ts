@@ -23,8 +23,13 @@ export type PaymentStatus =
   | "rejected"
   /** The answer was lost after the signed request left: it may or may not have settled. */
   | "unknown"
-  /** Signing failed: nothing left the process. The only status that does not count as spend. */
+  /** Signing failed: nothing left the process. Does not count as spend. */
   | "not_signed"
+  /**
+   * Was `unknown`; the chain showed the authorization expired unused (`payments/reconcile.ts`):
+   * nothing was paid. Does not count as spend, and frees its `Idempotency-Key`.
+   */
+  | "lapsed"
 
 export interface NewPayment {
   readonly requestId: string
@@ -82,7 +87,7 @@ export interface UpstreamSpend {
 export const ledgerPath = (dataDir: string) => sqlitePath(dataDir, "ledger")
 
 const DAY_MS = 24 * 60 * 60 * 1000
-const COUNTED = "status <> 'not_signed'"
+const COUNTED = "status NOT IN ('not_signed', 'lapsed')"
 /** The advisory lock key every router takes before checking the cap (Postgres): "x402" in ASCII. */
 const PAYMENTS_LOCK = 0x78343032
 
@@ -150,10 +155,44 @@ export const makeLedger = (sql: SqlClient, instanceId: string) => {
   const get = (id: number) =>
     Effect.map(sql<Row>`SELECT * FROM payments WHERE id = ${id}`, (rows): PaymentRow | undefined => (rows[0] === undefined ? undefined : toRow(rows[0])))
 
-  return { reserve, finish, spentSince, byUpstream, recent, get }
+  /** `unknown` payments on `network`, oldest first (the chain, not this clock, says when one has expired). */
+  const unresolved = (network: string, limit: number) =>
+    Effect.map(
+      sql<Row>`SELECT id, network, asset, payer, nonce, valid_before FROM payments
+        WHERE status = 'unknown' AND network = ${network} ORDER BY id LIMIT ${limit}`,
+      (rows) => rows.map((r): UnresolvedPayment => ({
+        id: Number(r.id),
+        network: String(r.network),
+        asset: String(r.asset),
+        payer: String(r.payer),
+        nonce: String(r.nonce),
+        validBefore: BigInt(String(r.valid_before))
+      }))
+    )
+
+  /** Resolves an `unknown` row from the chain's answer; a row another router resolved first is left alone. */
+  const resolve = (id: number, status: "settled" | "lapsed", detail: string) =>
+    Effect.map(
+      sql`UPDATE payments SET status = ${status}, detail = ${detail}, updated_at = ${Date.now()}
+        WHERE id = ${id} AND status = 'unknown' RETURNING id`,
+      (rows) => rows.length > 0
+    )
+
+  return { reserve, finish, spentSince, byUpstream, recent, get, unresolved, resolve }
 }
 
 export type Ledger = ReturnType<typeof makeLedger>
+
+/** An `unknown` payment: what the chain needs to tell whether its authorization was ever used. */
+export interface UnresolvedPayment {
+  readonly id: number
+  readonly network: string
+  readonly asset: string
+  readonly payer: string
+  readonly nonce: string
+  /** Unix seconds: the authorization cannot be used from this block time on. */
+  readonly validBefore: bigint
+}
 
 const toRow = (r: Row): PaymentRow => ({
   id: Number(r.id),

@@ -21,7 +21,9 @@ export const openLedger = (dataDir: string, store?: StoreConfig, env: Readonly<R
     spentSince: (since) => run((l) => l.spentSince(since)),
     byUpstream: (now) => run((l) => l.byUpstream(now)),
     recent: (limit) => run((l) => l.recent(limit)),
-    get: (id) => run((l) => l.get(id))
+    get: (id) => run((l) => l.get(id)),
+    unresolved: (network, limit) => run((l) => l.unresolved(network, limit)),
+    resolve: (id, status, detail) => run((l) => l.resolve(id, status, detail))
   }
   return { ...methods, instance: () => runtime.runPromise(Effect.map(Store.Store, (s) => s.instance)), close: () => runtime.dispose() }
 }
