@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { type AnthropicUpstream, type ContentBlock, messageEvents, REDACTED_PREFIX, startAnthropicUpstream, thinkingSignature } from "../support/anthropicUpstream.js"
 import { postJson, rawRequest, Resources } from "../support/http.js"
 import { answer, startUpstream } from "../support/openaiUpstream.js"
+import { mintKey, tempDataDir } from "../accounts/support.js"
 import { startRouter } from "../support/router.js"
 
 const resources = new Resources()
@@ -22,7 +23,7 @@ const REDACTED = `${REDACTED_PREFIX}opaque-payload`
 const CACHED_USAGE = { input_tokens: 3, cache_creation_input_tokens: 100, cache_read_input_tokens: 50, output_tokens: 7 }
 
 /** An Anthropic upstream, optionally followed by an OpenAI-compatible one in the virtual model `chain`. */
-const setup = async (second?: Parameters<typeof startUpstream>[0]) => {
+const setup = async (second?: Parameters<typeof startUpstream>[0], extra: Record<string, unknown> = {}) => {
   const claude = resources.add(await startAnthropicUpstream())
   const other = second === undefined ? undefined : resources.add(await startUpstream(second))
   const router = resources.add(await startRouter({
@@ -31,7 +32,8 @@ const setup = async (second?: Parameters<typeof startUpstream>[0]) => {
       ...(other === undefined ? {} : { b: { derives: "openai", apiBase: other.url, requiresKey: false } })
     },
     ...(other === undefined ? {} : { models: { chain: { endpoints: [MODEL, "b:m"] } } }),
-    retry: { backoffMs: 1, sameEndpointRetries: 0 }
+    retry: { backoffMs: 1, sameEndpointRetries: 0 },
+    ...extra
   }, { env: ENV }))
   const client = new Anthropic({ baseURL: router.info.url, apiKey: "unused", maxRetries: 0 })
   return { claude, other, router, client }
@@ -165,6 +167,25 @@ describe("Anthropic answers reach Messages clients as Anthropic sent them", () =
     expect(sent?.body["thinking"]).toBeUndefined()
     expect(JSON.stringify(sent?.body)).not.toContain("unsigned, from another model")
     expect(response.headers.get("x-llmrouter-adjusted")).toMatch(/without extended thinking/)
+  })
+})
+
+describe("key budgets count a relayed answer's tokens exactly", () => {
+  it("every prompt token (cache reads and writes included) and the output, streamed and not", async () => {
+    const dataDir = tempDataDir()
+    await mintKey(dataDir, { all: true, name: "bootstrap" })
+    const { claude, router } = await setup(undefined, { dataDir })
+    const { token } = await mintKey(dataDir, { all: true, budgetTokens: 300, name: "claude-budget" })
+    claude.reply({ type: "message", message: { content: [{ type: "text", text: "Cached answer" }], usage: CACHED_USAGE } })
+    const client = new Anthropic({ baseURL: router.info.url, apiKey: token, maxRetries: 0 })
+    const ask = { model: MODEL, max_tokens: 64, messages: [{ role: "user" as const, content: "hi" }] }
+    await client.messages.stream(ask).finalMessage()
+    await client.messages.create(ask)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const refused = await client.messages.create(ask).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(Anthropic.PermissionDeniedError)
+    // 3 + 100 + 50 in, 7 out: 160 per answer
+    expect(String((refused as Error).message)).toContain("320 of 300 tokens")
   })
 })
 
