@@ -51,6 +51,9 @@ const scenarioFilter = list("BENCH_SCENARIOS")
 const scenarios = allScenarios.filter((s) => scenarioFilter.length === 0 || scenarioFilter.includes(s.name))
 const targetFilter = list("BENCH_TARGETS").map((t) => t.toUpperCase())
 
+/** What `bin/llmrouter.js` starts `serve` with (V8's young generation as on Node 20; a no-op there). */
+const SERVE_FLAGS = ["--max-semi-space-size=16"]
+
 const children: Array<Child> = []
 const stopAll = () => Promise.all(children.splice(0).reverse().map((c) => c.stop()))
 
@@ -68,11 +71,12 @@ const main = async () => {
   children.push(platform)
   const routerEntry = process.env["BENCH_ROUTER_ENTRY"] ?? await buildRouter()
   const router = await startChild("router", routerEntry === "source" ? "router" : routerEntry, {
-    env: profileDir === undefined ? env : { ...env, BENCH_PROFILE: profileDir }
+    env: profileDir === undefined ? env : { ...env, BENCH_PROFILE: profileDir },
+    execArgv: SERVE_FLAGS
   })
   children.push(router)
   const referenceEntry = process.env["BENCH_REFERENCE_ENTRY"]
-  const reference = referenceEntry === undefined ? undefined : await startChild("reference", referenceEntry, { env })
+  const reference = referenceEntry === undefined ? undefined : await startChild("reference", referenceEntry, { env, execArgv: SERVE_FLAGS })
   if (reference !== undefined) children.push(reference)
   const targets = [
     { key: "A", label: "A direct", url: stub.url, process: stub },
