@@ -10,6 +10,9 @@ const byCode: Readonly<Record<string, string>> = {
   upstream_rate_limited: "rate_limit_error",
   key_rate_limited: "rate_limit_error",
   upstream_timeout: "timeout_error",
+  // mid-stream: the upstream went silent, or the request's total deadline passed
+  stream_stalled: "timeout_error",
+  deadline_exceeded: "timeout_error",
   request_too_large: "request_too_large",
   model_not_found: "not_found_error",
   unknown_url: "not_found_error"
