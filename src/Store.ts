@@ -11,6 +11,7 @@
  * (`store/instances.ts`), which `/stats` reports.
  */
 import { SqlClient } from "@effect/sql/SqlClient"
+import type * as Migrator from "@effect/sql/Migrator"
 import { SqlError } from "@effect/sql/SqlError"
 import { Context, Duration, Effect, Layer, Redacted, Schema, Schedule, Scope } from "effect"
 import { existsSync } from "node:fs"
@@ -125,8 +126,14 @@ export const make = Effect.gen(function*() {
       yield* Scope.addFinalizer(scope, Effect.ignore(sql`DELETE FROM instances WHERE id = ${instance.id}`))
     })
 
-  const open = (part: StorePart) =>
-    opening.withPermits(1)(Effect.suspend(() => {
+  const open = (part: StorePart): Effect.Effect<SqlClient, SqlError | StoreError | Migrator.MigrationError> => {
+    const ready = clients.get(part)
+    return ready !== undefined ? Effect.succeed(ready) : opening.withPermits(1)(opened(part))
+  }
+
+  /** Opens and migrates `part`, once (a fiber that waited for another's open finds it done). */
+  const opened = (part: StorePart) =>
+    Effect.suspend(() => {
       const ready = clients.get(part)
       if (ready !== undefined) return Effect.succeed(ready)
       return Effect.gen(function*() {
@@ -137,7 +144,7 @@ export const make = Effect.gen(function*() {
         clients.set(part, sql)
         return sql
       })
-    }))
+    })
 
   const use: StoreService["use"] = (part, f) => {
     const run = Effect.flatMap(open(part), f)
