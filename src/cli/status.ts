@@ -86,6 +86,8 @@ export const formatStatus = (stats: Stats, url: string, last = 10): string => {
   const lines: Array<string> = []
   const { last1h, last5m, sinceStart } = stats.windows
   lines.push(`llmrouter ${stats.version} at ${url}: ${stats.status.replace("_", " ")}, up ${duration(stats.uptimeSeconds)}`)
+  // Requests and health below are this instance's; spend and keys come from the store it shares.
+  if (stats.instance !== undefined) lines.push(`instance ${stats.instance.id} · ${stats.store.kind} store (${stats.store.location})`)
   lines.push(
     `requests: last 5 min ${int(last5m.requests)} (${last5m.errors} failed, p50 ${ms(last5m.latencyMs.p50)}, p95 ${ms(last5m.latencyMs.p95)})` +
       ` · last hour ${int(last1h.requests)} (${last1h.errors} failed, ${last1h.failovers} failovers) · since start ${int(sinceStart.requests)}`

@@ -52,6 +52,7 @@ describe("llmrouter status", () => {
     const { code, stdout } = await cli(["status", "--url", router.info.url])
     expect(code).toBe(0)
     expect(stdout).toMatch(/^llmrouter \d+\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+: ok/)
+    expect(stdout).toMatch(/^instance \S+-\d+-[0-9a-f]{6} · sqlite store \(sqlite \//m) // which router, sharing which store
     expect(stdout).toMatch(/bad:m-bad\s+closed\s+last error Unavailable/)
     expect(stdout).toContain("flaky                → priority: bad:m-bad, good:m-good")
     expect(stdout).toMatch(/flaky → good:m-good {2}ok {2}2 attempts \(1 failover\)/)
