@@ -4,7 +4,7 @@
  * against what the same tokens would have cost on the reasoning chain's first model. Sums are
  * pico-USD integers (exact); USD is derived when read.
  */
-import type { RequestRecord } from "../Metrics.js"
+import type { RequestRecord } from "./records.js"
 import type { Exposition } from "./exposition.js"
 import { picoToUsd } from "./prices.js"
 
