@@ -38,6 +38,8 @@ export const describeError = (error: HandledError): ErrorDescription => {
   switch (error._tag) {
     case "InvalidRequest":
       return plain(400, "invalid_request_error", error.code ?? null, { param: error.param })
+    case "StateUnavailable":
+      return plain(503, "server_error", error.code, { headers: { "retry-after": "1" } })
     case "PayloadTooLarge":
       return plain(413, "invalid_request_error", "request_too_large")
     case "Unauthorized":

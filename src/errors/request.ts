@@ -11,6 +11,12 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
   code: Schema.optional(Schema.String)
 }) {}
 
+/** A store the request depends on (e.g. stored Responses) cannot be reached right now: retry shortly. */
+export class StateUnavailable extends Schema.TaggedError<StateUnavailable>()("StateUnavailable", {
+  message: Schema.String,
+  code: Schema.String
+}) {}
+
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", {
   limitBytes: Schema.Number
 }) {
@@ -63,6 +69,7 @@ export class NoRoutableEndpoint extends Schema.TaggedError<NoRoutableEndpoint>()
 
 export type RequestError =
   | InvalidRequest
+  | StateUnavailable
   | PayloadTooLarge
   | Forbidden
   | Unauthorized

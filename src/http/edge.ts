@@ -145,7 +145,7 @@ const closeAfterRefusal = (response: HttpServerResponse.HttpServerResponse) =>
     : response
 
 const handledTags: ReadonlySet<string> = new Set([
-  "InvalidRequest", "PayloadTooLarge", "Forbidden", "Unauthorized", "UnsupportedMediaType", "ModelNotFound", "NoRoutableEndpoint",
+  "InvalidRequest", "StateUnavailable", "PayloadTooLarge", "Forbidden", "Unauthorized", "UnsupportedMediaType", "ModelNotFound", "NoRoutableEndpoint",
   "AllCandidatesFailed", "RateLimited", "PaymentRequired", "Unavailable", "NotFound", "Timeout",
   "ConnectionFailed", "BadRequest", "StreamBroken", "PaymentFailed"
 ])

@@ -7,7 +7,7 @@
 import type { HttpServerResponse } from "@effect/platform"
 import { type Effect, Either, ParseResult, Schema } from "effect"
 import type { ErrorDescription } from "../errors/describe.js"
-import { InvalidRequest } from "../errors/request.js"
+import { InvalidRequest, type StateUnavailable } from "../errors/request.js"
 import { fieldError } from "../http/chatRequest.js"
 import type { ChatRequest } from "../providers/Adapter.js"
 import type { RouterResponse } from "../Router.js"
@@ -23,7 +23,7 @@ export interface IngressCodec<C> {
   readonly decode: (
     body: Readonly<Record<string, unknown>>,
     headers: Readonly<Record<string, string | undefined>>
-  ) => Effect.Effect<Decoded<C>, InvalidRequest>
+  ) => Effect.Effect<Decoded<C>, InvalidRequest | StateUnavailable>
   readonly encode: (response: RouterResponse, context: C) => Effect.Effect<HttpServerResponse.HttpServerResponse>
 }
 

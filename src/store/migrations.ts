@@ -72,7 +72,15 @@ const keys = {
   ])
 }
 
-const byPart = { ledger, keys } satisfies Record<StorePart, Record<string, Effect.Effect<void, unknown, Client.SqlClient>>>
+// Stored Responses API answers (`previous_response_id`), shared by every router on the database.
+const responses = {
+  "1_stored_responses": statements((t) => [
+    `CREATE TABLE IF NOT EXISTS stored_responses (id TEXT PRIMARY KEY, created_at ${t.int} NOT NULL, bytes ${t.int} NOT NULL, body TEXT NOT NULL)`,
+    "CREATE INDEX IF NOT EXISTS stored_responses_created_at ON stored_responses (created_at)"
+  ])
+}
+
+const byPart = { ledger, keys, responses } satisfies Record<StorePart, Record<string, Effect.Effect<void, unknown, Client.SqlClient>>>
 
 const run = Migrator.make({})
 

@@ -5,8 +5,9 @@
  */
 import * as Path from "node:path"
 
-export type StorePart = "ledger" | "keys"
+export type StorePart = "ledger" | "keys" | "responses"
 
-const sqliteFiles: Record<StorePart, string> = { ledger: "payments.sqlite", keys: "keys.sqlite" }
+/** (`responses` lives in the database on Postgres only: on SQLite, stored Responses are files.) */
+const sqliteFiles: Record<StorePart, string> = { ledger: "payments.sqlite", keys: "keys.sqlite", responses: "responses.sqlite" }
 
 export const sqlitePath = (dataDir: string, part: StorePart) => Path.join(dataDir, sqliteFiles[part])

@@ -129,6 +129,18 @@ const sharedStoreSuite = (fresh: () => Promise<Shared>) => {
     expect(paidCalls(upstream)).toBe(1)
   })
 
+  it("a stored Response written through one router is continued through the other (previous_response_id)", async () => {
+    const { upstream, routers: [a, b] } = await setup(answer("hi"))
+    const first = await postJson(`${a.baseUrl}/responses`, { model: "up:m", input: "remember the word lighthouse" })
+    expect(first.status, first.text).toBe(200)
+    const id = (first.json as { id: string }).id
+    const next = await postJson(`${b.baseUrl}/responses`, { model: "up:m", input: "which word?", previous_response_id: id })
+    expect(next.status, next.text).toBe(200)
+    const sent = JSON.stringify(upstream.received[upstream.received.length - 1]?.body["messages"])
+    expect(sent).toContain("remember the word lighthouse")
+    expect(sent).toContain("which word?")
+  })
+
   it("a revocation through one router's store is refused by the other on its next request; /stats names each instance", async () => {
     const { shared, routers: [a, b] } = await setup(answer("hi"))
     const token = await mint(shared, { all: true, name: "to-revoke" })
@@ -198,6 +210,9 @@ describeWithTool(postgresTool(), "two routers on one Postgres", (bin) => {
       const paying = await ask(a)
       expect(paying.status).toBe(503)
       expect(errorOf(paying.json).code).toBe("payment_ledger_unavailable")
+      const continued = await postJson(`${b.baseUrl}/responses`, { model: "up:free", input: "and then?", previous_response_id: `resp_${"a".repeat(24)}` })
+      expect(continued.status, continued.text).toBe(503) // not "unknown id": the store that would know is away
+      expect(errorOf(continued.json).code).toBe("response_store_unavailable")
       expect(paidCalls(upstream)).toBe(1) // nothing was signed while the ledger was away
       for (const text of [keyed.text, paying.text, (await rawRequest(`${a.info.url}/stats`)).text, (await rawRequest(`${a.info.url}/health`)).text]) {
         expect(text).not.toContain(cluster.password)

@@ -4,34 +4,23 @@
  * atomically), bounded by count, bytes and age (`storedResponses`): the oldest go first, expired
  * ones are never served. A conversation's history is kept as the router's internal chat messages.
  *
- * Files rather than SQLite: the records are written once, read by id and dropped whole, so a
- * directory does the job without a database engine (Node 20 has no `node:sqlite`); the interface
- * is what the durable store (`@effect/sql`) will implement later.
+ * Files on the embedded (SQLite) store: the records are written once, read by id and dropped
+ * whole, so a directory does the job, also for several routers on one data dir (a file another
+ * router wrote is found on its first read). On Postgres they are rows of the shared database
+ * (`sqlResponseStore.ts`), so a follow-up may reach any router.
  */
 import { Context, Effect, Layer } from "effect"
 import { mkdirSync, readdirSync, statSync, unlinkSync } from "node:fs"
 import * as Path from "node:path"
 import { Config } from "../../Config.js"
 import { readSecureFile, replaceSecureFile } from "../../files/secureFile.js"
+import { Store } from "../../Store.js"
+import { makeSqlResponseStore } from "./sqlResponseStore.js"
+import { parseStored, type ResponseLimits, type ResponseStoreService, type StoredResponse, VALID_ID } from "./stored.js"
 
-export interface StoredResponse {
-  readonly id: string
-  readonly createdAt: number
-  readonly model: string
-  /** The whole conversation up to and including this response's answer, as chat messages (no instructions). */
-  readonly messages: ReadonlyArray<Readonly<Record<string, unknown>>>
-}
-
-export interface ResponseStoreService {
-  /** The stored response, or undefined when unknown, expired or unreadable. */
-  readonly get: (id: string) => Effect.Effect<StoredResponse | undefined>
-  readonly put: (response: StoredResponse) => Effect.Effect<void>
-}
+export type { ResponseLimits, ResponseStoreService, StoredResponse } from "./stored.js"
 
 export class ResponseStore extends Context.Tag("llmrouter/ResponseStore")<ResponseStore, ResponseStoreService>() {}
-
-/** Ids we mint (`resp_` + hex): anything else cannot name a file of ours. */
-const VALID_ID = /^resp_[a-f0-9]{16,64}$/
 
 interface Entry {
   readonly id: string
@@ -39,7 +28,7 @@ interface Entry {
   readonly bytes: number
 }
 
-export const makeFileStore = (dir: string, limits: { readonly ttlMs: number; readonly maxCount: number; readonly maxBytes: number }): ResponseStoreService => {
+export const makeFileStore = (dir: string, limits: ResponseLimits): ResponseStoreService => {
   const file = (id: string) => Path.join(dir, `${id}.json`)
   // Oldest first; rebuilt from the directory at start.
   const entries: Array<Entry> = []
@@ -87,12 +76,12 @@ export const makeFileStore = (dir: string, limits: { readonly ttlMs: number; rea
   const get = (id: string) =>
     Effect.sync((): StoredResponse | undefined => {
       if (!VALID_ID.test(id)) return undefined
-      const entry = entries.find((e) => e.id === id)
-      if (entry === undefined || entry.at <= Date.now() - limits.ttlMs) return undefined
       try {
+        // Not in our index: another router on this data dir may have written it since we started.
+        const at = entries.find((e) => e.id === id)?.at ?? statSync(file(id)).mtimeMs
+        if (at <= Date.now() - limits.ttlMs) return undefined
         const text = readSecureFile(file(id), { label: "the stored response" })
-        const parsed = text === undefined ? undefined : (JSON.parse(text) as StoredResponse)
-        return parsed !== undefined && parsed.id === id && Array.isArray(parsed.messages) ? parsed : undefined
+        return text === undefined ? undefined : parseStored(text, id)
       } catch {
         return undefined
       }
@@ -119,10 +108,15 @@ export const makeFileStore = (dir: string, limits: { readonly ttlMs: number; rea
 
 export const layer = Layer.effect(
   ResponseStore,
-  Effect.map(Config, ({ config, dataDir }) =>
-    makeFileStore(Path.join(dataDir, "responses"), {
+  Effect.gen(function*() {
+    const { config, dataDir } = yield* Config
+    const limits: ResponseLimits = {
       ttlMs: config.storedResponses.ttlHours * 3_600_000,
       maxCount: config.storedResponses.maxCount,
       maxBytes: config.storedResponses.maxMegabytes * 1024 * 1024
-    }))
+    }
+    return config.store.kind === "postgres"
+      ? makeSqlResponseStore(yield* Store, limits)
+      : makeFileStore(Path.join(dataDir, "responses"), limits)
+  })
 )
