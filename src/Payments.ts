@@ -11,7 +11,7 @@ import { PaymentFailed, type SignedPayment } from "./errors/payment.js"
 import { buildAuthorization, paymentHeader, typedData } from "./payments/authorization.js"
 import { parseChallenge } from "./payments/challenge.js"
 import { type Ledger, makeLedger, type PaymentStatus, type UpstreamSpend } from "./payments/ledger.js"
-import { atomicToMicroUsd, defaultRpcUrl, formatUnits, networkLabel, usdToAtomic } from "./payments/networks.js"
+import { atomicToMicroUsd, formatUnits, networkLabel, usdToAtomic, walletRpcUrl } from "./payments/networks.js"
 import { type ReconcileDeps, reconcileOnce } from "./payments/reconcile.js"
 import { selectRequirement } from "./payments/policy.js"
 import type { ResolvedEndpoint } from "./providers/Adapter.js"
@@ -237,7 +237,7 @@ export const make = Effect.gen(function*() {
     )
   }
 
-  const rpcUrl = config.wallet.rpcUrl ?? defaultRpcUrl(config.wallet.network)
+  const rpcUrl = walletRpcUrl(config.wallet)
   if (settings.enabled && settings.reconcileIntervalSeconds > 0 && rpcUrl !== undefined) {
     yield* reconcileUnknown(rpcUrl, settings.reconcileIntervalSeconds)
   }

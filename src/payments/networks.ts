@@ -42,6 +42,10 @@ export const networkLabel = (caip2: string) => NETWORK_LABELS[caip2] ?? caip2
 
 export const defaultRpcUrl = (caip2: string): string | undefined => DEFAULT_RPC[caip2]
 
+/** The RPC the wallet reads its chain through: `wallet.rpcUrl`, else its network's public one. */
+export const walletRpcUrl = (wallet: { readonly network: string; readonly rpcUrl?: string | undefined }): string | undefined =>
+  wallet.rpcUrl ?? defaultRpcUrl(wallet.network)
+
 /** USD → atomic units of a stablecoin with `decimals` (rounded down: a cap never grows). */
 export const usdToAtomic = (usd: number, decimals: number): bigint => {
   const micro = BigInt(Math.floor(usd * 1_000_000 + 1e-6))

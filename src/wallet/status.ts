@@ -4,7 +4,7 @@
  */
 import { Effect } from "effect"
 import type { RouterConfig } from "../config/schema.js"
-import { defaultRpcUrl, formatMicroUsd, formatUnits, networkLabel } from "../payments/networks.js"
+import { formatMicroUsd, formatUnits, networkLabel, walletRpcUrl } from "../payments/networks.js"
 import type { PaymentsService } from "../Payments.js"
 import type { WalletError, WalletService } from "../Wallet.js"
 import { readTokenBalance } from "./balance.js"
@@ -40,7 +40,7 @@ export interface WalletBalance {
 export const walletBalance = (config: RouterConfig, address: string): Effect.Effect<WalletBalance> => {
   const network = config.wallet.network
   const asset = config.payments.allow.find((a) => a.network === network)
-  const rpcUrl = config.wallet.rpcUrl ?? defaultRpcUrl(network)
+  const rpcUrl = walletRpcUrl(config.wallet)
   const symbol = asset?.symbol ?? "USDC"
   const unknown = (balanceError: string): WalletBalance => ({ symbol, balance: null, balanceAtomic: null, balanceError })
   if (asset === undefined) return Effect.succeed(unknown(`no allowlisted asset on ${network} (payments.allow)`))
