@@ -48,7 +48,7 @@ export const formatWallet = (answer: WalletAnswer): string => {
   return isWalletStatus(answer.wallet) ? formatStatus(answer.wallet) : formatGeneric(answer.wallet)
 }
 
-/** The shape of the router's `GET /wallet` (src/wallet/status.ts). */
+/** The shape of the router's `GET /wallet` (src/payments/walletStatus.ts). */
 interface WalletStatusView {
   readonly address: string
   readonly network: string

@@ -11,8 +11,8 @@ import type { Category, EndpointSpec, Strategy } from "./config/schema.js"
 import type { ResolvedEndpoint } from "./providers/Adapter.js"
 import { ModelNotFound } from "./errors/request.js"
 import { type Candidate, type ProviderStatus, resolveEndpoint, resolveProviders } from "./providers/resolve.js"
-import { categoryChain } from "./routing/categories.js"
-import { CATEGORIES, logicalModelName, parseLogicalModel } from "./routing/logicalModels.js"
+import { categoryChain } from "./providers/categories.js"
+import { CATEGORIES, logicalModelName, parseLogicalModel } from "./providers/logicalModels.js"
 
 export interface Route {
   /** The name the client used. */

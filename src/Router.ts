@@ -6,14 +6,11 @@
  * reached the client; a committed stream that breaks is continued elsewhere (`routing/stream`).
  */
 import { Context, Effect, Either, Layer, Ref, Runtime, type Schedule } from "effect"
-import type { Readable } from "node:stream"
-import { Classifier, type Decision } from "./Classifier.js"
+import { Classifier } from "./Classifier.js"
 import { Config } from "./Config.js"
 import { Conversations } from "./Conversations.js"
-import type { Category } from "./config/schema.js"
-import type { RouteReason } from "./conversations/placement.js"
 import { type ModelNotFound, NoRoutableEndpoint } from "./errors/request.js"
-import { AllCandidatesFailed, type AttemptSummary, type CircuitOpen } from "./errors/routing.js"
+import { AllCandidatesFailed, type AttemptSummary } from "./errors/routing.js"
 import { RateLimited, StreamBroken, type UpstreamError } from "./errors/upstream.js"
 import { Health } from "./Health.js"
 import { Metrics } from "./Metrics.js"
@@ -24,7 +21,7 @@ import type { ChatRequest, ResolvedEndpoint } from "./providers/Adapter.js"
 import { adapters } from "./providers/registry.js"
 import { ProviderPool, type Route } from "./ProviderPool.js"
 import { Secrets } from "./Secrets.js"
-import { type Attempted, attemptEndpoint, type NativeBody } from "./routing/attempt.js"
+import { type Attempted, attemptEndpoint } from "./routing/attempt.js"
 import { type DecidedRoute, makeAutoRoute } from "./routing/autoRoute.js"
 import { continuationOrder, continueOn } from "./routing/continuation.js"
 import { describeError } from "./errors/describe.js"
@@ -33,29 +30,10 @@ import { withKeepAlive } from "./routing/keepAlive.js"
 import { logStreamEnd, makeReporter, newTrace, streamEndError, type Trace } from "./routing/report.js"
 import { makePaymentSession, type PaymentSession, payOnce, sealAfterPayment } from "./routing/payOnce.js"
 import { type AttemptError, failoverPause, failsOver, sameEndpointSchedule } from "./routing/policy.js"
+import type { Answer, RouterError, RouterResponse } from "./routing/response.js"
 import { type Continuation, streamSession } from "./routing/stream/session.js"
 import { UpstreamClient } from "./transport/UpstreamClient.js"
 import { ThinkingMemory } from "./reasoning/memory.js"
-
-export type Answer =
-  /** `native`: the upstream's own body, for a client that spoke its API (`ChatRequest.native`). */
-  | { readonly _tag: "Complete"; readonly bytes: Buffer | string; readonly native?: NativeBody }
-  | { readonly _tag: "Stream"; readonly stream: Readable }
-
-export interface RouterResponse {
-  /** The endpoint that answered; unknown when a keep-alive stream had to start first. */
-  readonly endpoint: ResolvedEndpoint | undefined
-  readonly category?: Category
-  /** The classifier's decision, for `auto`. */
-  readonly decision?: Decision
-  /** Why `auto` chose this route: fresh, sticky, escalated or tool-loop. */
-  readonly reason?: RouteReason
-  readonly answer: Answer
-  /** Response headers for the client: `x-llmrouter-*` and pass-through ids. */
-  readonly headers: Readonly<Record<string, string>>
-}
-
-export type RouterError = ModelNotFound | NoRoutableEndpoint | AllCandidatesFailed | Exclude<AttemptError, CircuitOpen>
 
 export interface RouterService {
   readonly handle: (request: ChatRequest) => Effect.Effect<RouterResponse, RouterError>

@@ -14,10 +14,11 @@ export type { ProviderPoolService, Route, RouteTarget } from "./ProviderPool.js"
 export { Router, layer as routerLayer } from "./Router.js"
 export { Metrics, layer as metricsLayer } from "./Metrics.js"
 export type { Decision as RoutingDecision, MetricsService, MetricsSnapshot, RequestRecord } from "./Metrics.js"
-export type { Stats } from "./metrics/stats.js"
+export type { Stats } from "./http/stats.js"
 export { Classifier, classifyRequest, classifyText, classifyText as classify, layer as classifierLayer } from "./Classifier.js"
 export type { Decision as ClassifierDecision } from "./Classifier.js"
-export type { RouterError, RouterResponse, RouterService } from "./Router.js"
+export type { RouterService } from "./Router.js"
+export type { Answer, RouterError, RouterResponse } from "./routing/response.js"
 export { Server, layer as serverLayer } from "./Server.js"
 export {
   AccountError,
@@ -41,7 +42,6 @@ export { parseChatRequest } from "./http/chatRequest.js"
 export { answerStream } from "./routing/answerStream.js"
 
 export type { Adapter, ChatRequest, ResolvedEndpoint, StreamTranslator, UpstreamRequest } from "./providers/Adapter.js"
-export type { Answer } from "./Router.js"
 
 export * from "./errors/request.js"
 export * from "./errors/routing.js"

@@ -1,6 +1,6 @@
 /** Human-readable summaries of what the router can route, for `serve` and `status`. */
 import type { ProviderPoolService } from "../ProviderPool.js"
-import { CATEGORIES } from "../routing/logicalModels.js"
+import { CATEGORIES } from "../providers/logicalModels.js"
 
 export const describeRoutes = (pool: ProviderPoolService): string => {
   const lines = ["providers:"]

@@ -7,7 +7,7 @@
 import { Effect } from "effect"
 import { homedir } from "node:os"
 import { loadConfig } from "../config/load.js"
-import type { Stats } from "../metrics/stats.js"
+import type { Stats } from "../http/stats.js"
 import { parse, UsageError } from "./args.js"
 import { runCli } from "./run.js"
 

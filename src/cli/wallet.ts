@@ -9,7 +9,7 @@ import { loadConfig } from "../config/load.js"
 import * as Payments from "../Payments.js"
 import * as Store from "../Store.js"
 import * as Wallet from "../Wallet.js"
-import { formatWalletStatus, walletStatus } from "../wallet/status.js"
+import { formatWalletStatus, walletStatus } from "../payments/walletStatus.js"
 import { parse } from "./args.js"
 import { runCli } from "./run.js"
 

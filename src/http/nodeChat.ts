@@ -15,7 +15,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import { pipeline } from "node:stream"
 import { Config } from "../Config.js"
 import { toLogLevel } from "../config/logLevel.js"
-import type { RouterResponse } from "../Router.js"
+import type { RouterResponse } from "../routing/response.js"
 import { atConnectionCap, type LimitedServer } from "./connections.js"
 import { corsHeaders, type Headers, makeEdge, requireJson, STREAM_HEADERS } from "./edge.js"
 import { readNodeBody } from "./requestBody.js"

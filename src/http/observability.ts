@@ -6,7 +6,7 @@
 import { HttpServerResponse } from "@effect/platform"
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
-import { makeStats } from "../metrics/stats.js"
+import { makeStats } from "./stats.js"
 
 const NO_STORE = { "cache-control": "no-store" }
 

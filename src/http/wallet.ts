@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { Config } from "../Config.js"
 import { Payments } from "../Payments.js"
 import { Wallet } from "../Wallet.js"
-import { walletStatus } from "../wallet/status.js"
+import { walletStatus } from "../payments/walletStatus.js"
 import { openAiError } from "./errorResponse.js"
 
 export const makeWalletRoute = Effect.gen(function*() {

@@ -10,7 +10,7 @@ import type { ErrorDescription } from "../errors/describe.js"
 import { InvalidRequest, type StateUnavailable } from "../errors/request.js"
 import { fieldError } from "../http/chatRequest.js"
 import type { ChatRequest } from "../providers/Adapter.js"
-import type { RouterResponse } from "../Router.js"
+import type { RouterResponse } from "../routing/response.js"
 import { Untranslatable } from "./untranslatable.js"
 
 export interface Decoded<C> {

@@ -2,7 +2,7 @@
 import { NodeStream } from "@effect/platform-node"
 import { Stream } from "effect"
 import { StreamBroken } from "../errors/upstream.js"
-import type { RouterResponse } from "../Router.js"
+import type { RouterResponse } from "./response.js"
 
 export const answerStream = ({ answer, endpoint }: RouterResponse): Stream.Stream<Uint8Array, StreamBroken> => {
   if (answer._tag === "Complete") return Stream.succeed(Buffer.from(answer.bytes))

@@ -6,7 +6,7 @@
  */
 import OpenAI from "openai"
 import { afterEach, describe, expect, it } from "vitest"
-import type { Stats } from "../../src/metrics/stats.js"
+import type { Stats } from "../../src/http/stats.js"
 import { SYSTEM_PROMPT } from "../classifier/openclaw.js"
 import { startAnthropicUpstream } from "../support/anthropicUpstream.js"
 import { startGeminiUpstream } from "../support/geminiUpstream.js"

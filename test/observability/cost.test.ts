@@ -6,7 +6,7 @@
 import OpenAI from "openai"
 import { afterEach, describe, expect, it } from "vitest"
 import type { ModelPrice } from "../../src/config/conversations.js"
-import type { Stats } from "../../src/metrics/stats.js"
+import type { Stats } from "../../src/http/stats.js"
 import { startAnthropicUpstream } from "../support/anthropicUpstream.js"
 import { Resources } from "../support/http.js"
 import { cachingAnswer, startUpstream } from "../support/openaiUpstream.js"

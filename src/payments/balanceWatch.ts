@@ -4,7 +4,7 @@
  * or be unreachable). A caller gets the last reading, or `undefined` until the first one is in.
  */
 import { Effect } from "effect"
-import type { WalletBalance } from "./status.js"
+import type { WalletBalance } from "./walletStatus.js"
 
 export interface BalanceReading extends WalletBalance {
   /** When it was read (ISO time). */

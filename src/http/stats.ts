@@ -15,13 +15,13 @@ import { Payments } from "../Payments.js"
 import type { Candidate } from "../providers/resolve.js"
 import { ProviderPool } from "../ProviderPool.js"
 import { Store } from "../Store.js"
-import { CATEGORIES, logicalModelName } from "../routing/logicalModels.js"
+import { CATEGORIES, logicalModelName } from "../providers/logicalModels.js"
 import { VERSION } from "../version.js"
 import { Wallet } from "../Wallet.js"
 import { WALLET_KEY_ENV, walletKeyPath } from "../wallet/keyFile.js"
-import { type BalanceReading, makeBalanceWatch } from "../wallet/balanceWatch.js"
-import { walletBalance } from "../wallet/status.js"
-import { CONTENT_TYPE, Exposition } from "./exposition.js"
+import { type BalanceReading, makeBalanceWatch } from "../payments/balanceWatch.js"
+import { walletBalance } from "../payments/walletStatus.js"
+import { CONTENT_TYPE, Exposition } from "../metrics/exposition.js"
 
 export { VERSION }
 

@@ -4,10 +4,10 @@
  */
 import { Effect } from "effect"
 import type { RouterConfig } from "../config/schema.js"
-import { formatMicroUsd, formatUnits, networkLabel, walletRpcUrl } from "../payments/networks.js"
+import { formatMicroUsd, formatUnits, networkLabel, walletRpcUrl } from "./networks.js"
 import type { PaymentsService } from "../Payments.js"
 import type { WalletError, WalletService } from "../Wallet.js"
-import { readTokenBalance } from "./balance.js"
+import { readTokenBalance } from "../wallet/balance.js"
 
 export interface WalletStatus {
   readonly address: string

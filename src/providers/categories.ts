@@ -3,7 +3,7 @@
  * from the providers whose keys were detected, in the order of `DEFAULT_PROVIDER_ORDER`.
  */
 import type { Category, EndpointSpec, RouterConfig } from "../config/schema.js"
-import type { ProviderStatus } from "../providers/resolve.js"
+import type { ProviderStatus } from "./resolve.js"
 
 /** Default models per built-in provider and category (every entry overridable with `categories`). */
 export const DEFAULT_MODELS: Readonly<Record<string, Readonly<Record<Category, ReadonlyArray<string>>>>> = {
