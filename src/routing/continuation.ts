@@ -5,10 +5,11 @@
  * rejects the prefill with a 400, it is asked again from the start and the session forwards only
  * what goes beyond the delivered text (`skipDelivered`). The prefill's 400 never reaches the client.
  */
-import { Effect } from "effect"
+import { Effect, Runtime } from "effect"
 import type { PaymentFailed } from "../errors/payment.js"
 import type { InvalidRequest } from "../errors/request.js"
 import type { UpstreamError } from "../errors/upstream.js"
+import type { HealthService } from "../Health.js"
 import type { ChatRequest, ResolvedEndpoint } from "../providers/Adapter.js"
 import type { Attempted } from "./attempt.js"
 import type { Continuation } from "./stream/session.js"
@@ -67,3 +68,31 @@ const streaming = (attempted: Attempted, mode: Continuation["mode"], trimmed = 0
   attempted.outcome._tag === "Streaming"
     ? Effect.succeed<Continuation>({ answer: attempted.outcome.answer, head: attempted.outcome.head, mode, trimmed })
     : Effect.fail("not-streaming" as const)
+
+/**
+ * The stream session's `continueAnswer` for one request: when the endpoint answering it breaks,
+ * try the others in `continuationOrder` (each admitted by its breaker, within the attempt budget)
+ * until one continues the delivered text; else say why none could.
+ */
+export const continueElsewhere = (
+  deps: {
+    readonly health: HealthService
+    readonly runtime: Runtime.Runtime<never>
+    readonly attempt: Attempt
+    readonly budgetLeft: Effect.Effect<boolean>
+  },
+  request: ChatRequest,
+  endpoints: ReadonlyArray<ResolvedEndpoint>
+) => {
+  const { health, runtime, attempt, budgetLeft } = deps
+  const broken = new Set<string>()
+  return (delivered: string, failed: ResolvedEndpoint, signal: AbortSignal): Promise<Continuation | string> => {
+    broken.add(failed.id)
+    const tries = continuationOrder(endpoints, failed, broken).map((endpoint) =>
+      Effect.flatMap(Effect.zip(health.admit(endpoint.id), budgetLeft), ([admitted, ok]): Effect.Effect<Continuation, unknown> =>
+        admitted && ok ? continueOn(attempt, endpoint, request, delivered) : Effect.fail("skipped"))
+    )
+    const first = tries.reduce((previous, next) => Effect.orElse(previous, () => next), Effect.fail("none") as Effect.Effect<Continuation, unknown>)
+    return Runtime.runPromise(runtime)(first, { signal }).catch((): string => "no other candidate could continue it")
+  }
+}
