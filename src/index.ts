@@ -24,9 +24,9 @@ export {
   AccountError,
   Accounts,
   KeyRejected,
-  standaloneLayer as accountsLayer,
-  requireKeysFor
+  standaloneLayer as accountsLayer
 } from "./Accounts.js"
+export { requireKeysFor } from "./accounts/requireKeys.js"
 export type { AccountInfo, AccountsService, KeyPrincipal, KeyView, MintOptions } from "./Accounts.js"
 export { parseDuration, parseModels, parseUsd } from "./accounts/claims.js"
 export type { ServerInfo } from "./Server.js"
