@@ -52,7 +52,7 @@ const scenarios = allScenarios.filter((s) => scenarioFilter.length === 0 || scen
 const targetFilter = list("BENCH_TARGETS").map((t) => t.toUpperCase())
 
 /** What `bin/llmrouter.js` starts `serve` with (V8's young generation as on Node 20; a no-op there). */
-const SERVE_FLAGS = ["--max-semi-space-size=16"]
+const SERVE_FLAGS = ["--max-semi-space-size=16", ...(process.env["BENCH_TRACE_GC"] ? ["--trace-gc"] : [])]
 
 const children: Array<Child> = []
 const stopAll = () => Promise.all(children.splice(0).reverse().map((c) => c.stop()))
@@ -62,9 +62,11 @@ const main = async () => {
   const stub = await startChild("stub", "stub")
   children.push(stub)
   const env = { BENCH_UPSTREAM: stub.url }
-  const floor = await startChild("floor", "floor", { env })
-  children.push(floor)
   if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
+  const floor = await startChild("floor", "floor", {
+    env: profileDir === undefined ? env : { ...env, BENCH_PROFILE: profileDir }
+  })
+  children.push(floor)
   const platform = await startChild("platform", "platform", {
     env: profileDir === undefined ? env : { ...env, BENCH_PROFILE: profileDir }
   })
@@ -111,6 +113,7 @@ const main = async () => {
     if (profileDir !== undefined) {
       router.profile()
       platform.profile()
+      floor.profile()
     }
     const samples = new Map<string, Array<Sample>>(targets.map((t) => [t.key, []]))
     const probes = new Map<string, Array<number>>(targets.map((t) => [t.key, []]))

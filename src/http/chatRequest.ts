@@ -1,12 +1,20 @@
 /**
- * Validating `POST /v1/chat/completions`: the body, read once (`requestBody.ts`), is parsed once
- * (`jsonBody.ts`: a JSON object, bounded nesting) and validated only as far as routing needs;
- * everything else is passed to the upstream as the client wrote it.
+ * Validating `POST /v1/chat/completions`: the body, read once (`requestBody.ts`), is validated only
+ * as far as routing needs; everything else is passed to the upstream as the client wrote it.
+ *
+ * The common case is a scan of the bytes (`jsonScan.ts`) that checks the JSON and the routing
+ * fields (model, stream, each message's role and content type) and builds a body whose large
+ * members are decoded only if something reads them (`lazyJson.ts`). Whatever that scan does not
+ * accept (malformed or too deeply nested JSON, a field of the wrong type, an escaped role...) is
+ * parsed the slow way (`jsonBody.ts`, then `Schema` when the hand check finds something odd), which
+ * accepts what it accepts and names the problem precisely.
  */
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { InvalidRequest } from "../errors/request.js"
 import type { ChatRequest } from "../providers/Adapter.js"
-import { fieldName, parseJsonObject } from "./jsonBody.js"
+import { fieldName, MAX_JSON_DEPTH, parseJsonObject } from "./jsonBody.js"
+import { type ElementSpan, Kind, type MemberSpan, plainText, scanObject } from "./jsonScan.js"
+import { lazyObject } from "./lazyJson.js"
 
 const Role = Schema.Literal("system", "developer", "user", "assistant", "tool", "function")
 
@@ -27,16 +35,16 @@ const ChatBody = Schema.Struct({
 
 const decodeChatBody = Schema.decodeUnknownEither(ChatBody)
 
-/**
- * The chat request from its bytes. The common case costs one `JSON.parse` and a walk over the
- * routing fields (model, stream, each message's role and content type) and the containers (nesting
- * depth, `jsonBody.ts`): `Schema` runs only when that cheap pass finds something odd, to name the
- * field precisely. The cheap pass accepts nothing the schema refuses (it checks the same, strictly).
- */
+/** The chat request from its bytes: the scan when it plainly accepts them, else parsed and checked (see above). */
 export const parseChatRequest = (bytes: ArrayBuffer | Uint8Array | string): Effect.Effect<ChatRequest, InvalidRequest> =>
   Either.match(decodeChatRequest(bytes), { onLeft: Effect.fail, onRight: Effect.succeed })
 
-export const decodeChatRequest = (bytes: ArrayBuffer | Uint8Array | string): Either.Either<ChatRequest, InvalidRequest> =>
+export const decodeChatRequest = (bytes: ArrayBuffer | Uint8Array | string): Either.Either<ChatRequest, InvalidRequest> => {
+  const scanned = typeof bytes === "string" || bytes.byteLength < SCAN_FROM_BYTES ? undefined : scanChatRequest(asBuffer(bytes))
+  return scanned === undefined ? parseChatBody(bytes) : Either.right(scanned)
+}
+
+const parseChatBody = (bytes: ArrayBuffer | Uint8Array | string): Either.Either<ChatRequest, InvalidRequest> =>
   Either.flatMap(parseJsonObject(bytes), ({ body, raw }) => {
     if (looksValid(body)) return Either.right({ body, model: body.model as string, stream: body.stream === true, raw })
     return Either.match(decodeChatBody(body), {
@@ -44,6 +52,67 @@ export const decodeChatRequest = (bytes: ArrayBuffer | Uint8Array | string): Eit
       onRight: (valid) => Either.right({ body, model: valid.model, stream: valid.stream === true, raw })
     })
   })
+
+const asBuffer = (bytes: ArrayBuffer | Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : bytes instanceof ArrayBuffer ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
+/** Below this, parsing the whole body costs less than scanning it and building a lazy one, and leaves little garbage. */
+const SCAN_FROM_BYTES = 4096
+
+const EXPANDED: ReadonlySet<string> = new Set(["messages"])
+
+/** The request from a scan, or `undefined` for anything the scan does not plainly accept (the slow way decides). */
+const scanChatRequest = (bytes: Buffer): ChatRequest | undefined => {
+  const members = scanObject(bytes, MAX_JSON_DEPTH, EXPANDED)
+  // An escaped key may spell `model` or `role` another way: the slow way reads those.
+  if (members === undefined || members.some((member) => escapedKey(bytes, member))) return undefined
+  const model = last(bytes, members, "model")
+  const stream = last(bytes, members, "stream")
+  const messages = last(bytes, members, "messages")?.elements
+  if (model === undefined || model.value.kind !== Kind.String) return undefined
+  const name = stringValue(bytes, model)
+  if (name === undefined || name === "" || CONTROL.test(name)) return undefined
+  if (stream !== undefined && stream.value.kind !== Kind.Literal) return undefined
+  if (messages === undefined || messages.length === 0 || !messages.every((message) => plainMessage(bytes, message))) return undefined
+  return { body: lazyObject(bytes, members), model: name, stream: stream !== undefined && bytes[stream.value.start] === TRUE, raw: bytes }
+}
+
+const TRUE = 0x74
+const NULL = 0x6e
+
+const BACKSLASH = 0x5c
+
+const escapedKey = (bytes: Buffer, member: MemberSpan): boolean => {
+  for (let i = member.keyStart + 1; i < member.keyEnd - 1; i++) if (bytes[i] === BACKSLASH) return true
+  return false
+}
+
+/** The member a repeated key ends up with in `JSON.parse`: the last (`key` is plain ASCII; keys have no escapes here). */
+const last = <M extends MemberSpan>(bytes: Buffer, members: ReadonlyArray<M>, key: string): M | undefined => {
+  for (let i = members.length - 1; i >= 0; i--) {
+    const member = members[i] as M
+    if (member.keyEnd - member.keyStart === key.length + 2 && sameKey(bytes, member.keyStart + 1, key)) return member
+  }
+  return undefined
+}
+
+const sameKey = (bytes: Buffer, at: number, key: string): boolean => {
+  for (let k = 0; k < key.length; k++) if (bytes[at + k] !== key.charCodeAt(k)) return false
+  return true
+}
+
+const stringValue = (bytes: Buffer, member: MemberSpan): string | undefined =>
+  plainText(bytes, member.value.start, member.value.end) ?? (JSON.parse(bytes.toString("utf8", member.value.start, member.value.end)) as string)
+
+/** A message object with a known role (plain ASCII) and content absent, null, a string or an array. */
+const plainMessage = (bytes: Buffer, message: ElementSpan): boolean => {
+  if (message.members === undefined || message.members.some((member) => escapedKey(bytes, member))) return false
+  const role = last(bytes, message.members, "role")
+  if (role === undefined || role.value.kind !== Kind.String || !ROLES.has(plainText(bytes, role.value.start, role.value.end))) return false
+  const content = last(bytes, message.members, "content")?.value
+  return content === undefined || content.kind === Kind.String || content.kind === Kind.Array ||
+    (content.kind === Kind.Literal && bytes[content.start] === NULL)
+}
 
 const ROLES: ReadonlySet<unknown> = new Set(Role.literals)
 const CONTROL = /[\u0000-\u001f\u007f]/
