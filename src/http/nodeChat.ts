@@ -12,13 +12,13 @@
 import type { HttpServerResponse } from "@effect/platform"
 import { Effect, Exit, FiberId, Logger, Runtime } from "effect"
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http"
-import { pipeline } from "node:stream"
 import { Config } from "../Config.js"
 import { toLogLevel } from "../config/logLevel.js"
 import type { RouterResponse } from "../routing/response.js"
 import { atConnectionCap, type LimitedServer } from "./connections.js"
 import { corsHeaders, type Headers, makeEdge, requireJson, STREAM_HEADERS } from "./edge.js"
 import { readNodeBody } from "./requestBody.js"
+import { pipeToResponse } from "../streams/pipeToResponse.js"
 
 /** Serves the request when it is a chat completion (returns true); otherwise leaves it alone. */
 export type NodeListener = (request: IncomingMessage, response: ServerResponse) => boolean
@@ -105,8 +105,7 @@ const writeAnswer = (response: ServerResponse, routed: RouterResponse, cors: Out
     return
   }
   response.writeHead(200, { ...routed.headers, ...STREAM_HEADERS, ...cors })
-  // The session never fails (a broken answer ends with an SSE error event); a client gone destroys it.
-  pipeline(answer.stream, response, () => {})
+  pipeToResponse(answer.stream, response)
 }
 
 /** A refusal is one of `edge.failure`'s answers: JSON (or an upstream's own 4xx text) with its headers. */
