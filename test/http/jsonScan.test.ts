@@ -63,6 +63,29 @@ describe("scanObject", () => {
     expect(accepts(`{"a":${"[".repeat(100_000)}`)).toBe(false)
   })
 
+  it("finds every quote, backslash and control character in long strings, at every alignment", () => {
+    const specials = ["\"", "\\", "\u0001", "\n", "\u001f", "é", " ", "!", "#", "[", "]", "\u007f"]
+    for (let offset = 0; offset < 4; offset++) {
+      for (let at = 0; at < 40; at++) {
+        for (const special of specials) {
+          const value = `${"a".repeat(at)}${special}${"b".repeat(45 - at)}`
+          // Escaped (valid JSON) and raw (invalid where the character must be escaped).
+          for (const text of [JSON.stringify({ k: value, n: [value] }), `{"k":"${value}"}`]) {
+            const padded = Buffer.alloc(Buffer.byteLength(text) + offset)
+            padded.write(text, offset)
+            const bytes = padded.subarray(offset)
+            expect(accepts(bytes)).toBe(oracle(bytes))
+          }
+        }
+      }
+    }
+    for (let length = 0; length < 12; length++) {
+      const tiny = Buffer.alloc(16)
+      Buffer.from("{}".padEnd(length, " ")).copy(tiny, 16 - length)
+      expect(accepts(tiny.subarray(16 - length))).toBe(length >= 2)
+    }
+  })
+
   it("records the members, and the members of an expanded array's elements", () => {
     const text = Buffer.from(` {"model" : "m", "messages":[{"role":"user","content":"hi"}, 3, {"role":"tool"}], "n":[1]}`)
     const members = scanObject(text, LIMIT, new Set(["messages"]))
