@@ -3,6 +3,7 @@
  * OpenClaw plugin, and by the bench for the router it measures, so the bench runs what users run.
  */
 import type { BuildOptions } from "esbuild"
+import { bundleCuts } from "./bundleCuts.js"
 
 /**
  * Loaded from node_modules at run time: native and WASM modules cannot be bundled, `pg` (CommonJS
@@ -24,9 +25,11 @@ export const bundleOptions = (root: string, entryPoints: Record<string, string>,
   sourcemap: true,
   sourcesContent: false, // the package ships src/ and openclaw/
   minifySyntax: true,
+  minifyWhitespace: true,
   external: EXTERNAL,
   // Bundled CommonJS (ws, under @effect/platform-node) calls `require` for Node built-ins.
   banner: { js: `import { createRequire as __llmrouterRequire } from "node:module"; const require = __llmrouterRequire(import.meta.url);` },
+  plugins: [bundleCuts(root)],
   logLevel: "warning",
   metafile: true
 })

@@ -14,8 +14,8 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { extractUserText } from "./classifier/extract.js"
-import { extractFeatures, makeFeatures } from "./classifier/features.js"
-import { explain, K, LABELS, scoreInto, softmaxInPlace } from "./classifier/model.js"
+import { extractFeatures, type Features, makeFeatures } from "./classifier/features.js"
+import { explain, K, LABELS, type LinearModel, scoreInto, softmaxInPlace } from "./classifier/model.js"
 import { hasImage } from "./classifier/vision.js"
 import { decodeWeights, weightsMismatch } from "./classifier/weights-codec.js"
 import { WEIGHTS } from "./classifier/weights.js"
@@ -32,11 +32,15 @@ export interface Decision {
   readonly signals: ReadonlyArray<string>
 }
 
-const MODEL = decodeWeights(WEIGHTS)
 const MODEL_PROBLEM = weightsMismatch(WEIGHTS)
-// Scratch buffers: classification is synchronous, so one set is safe to reuse.
-const FEATURES = makeFeatures()
-const PROBS = new Float64Array(K)
+
+/**
+ * The decoded weights (~0.4 MB of floats) and scratch buffers, made on the first classification:
+ * a router that never routes `auto` never holds them. Classification is synchronous, so one set
+ * of scratch buffers is safe to reuse.
+ */
+let state: { readonly model: LinearModel; readonly features: Features; readonly probs: Float64Array } | undefined
+const classifierState = () => state ??= { model: decodeWeights(WEIGHTS), features: makeFeatures(), probs: new Float64Array(K) }
 
 const fallback = (signal: string): Decision => ({ category: "simple", confidence: 0, signals: [signal] })
 
@@ -46,16 +50,17 @@ export const classifyText = (text: string): Decision => {
     if (typeof text !== "string") return fallback("not-text")
     if (text.trim().length === 0) return { category: "simple", confidence: 1, signals: ["empty"] }
     if (MODEL_PROBLEM !== undefined) return fallback(`model-mismatch: ${MODEL_PROBLEM}`)
-    extractFeatures(text, FEATURES)
-    scoreInto(MODEL, FEATURES, PROBS)
-    const best = softmaxInPlace(PROBS)
+    const { model, features, probs } = classifierState()
+    extractFeatures(text, features)
+    scoreInto(model, features, probs)
+    const best = softmaxInPlace(probs)
     let second = best === 0 ? 1 : 0
-    for (let k = 0; k < K; k++) if (k !== best && (PROBS[k] ?? 0) > (PROBS[second] ?? 0)) second = k
-    const confidence = PROBS[best] ?? 0
+    for (let k = 0; k < K; k++) if (k !== best && (probs[k] ?? 0) > (probs[second] ?? 0)) second = k
+    const confidence = probs[best] ?? 0
     return {
       category: LABELS[best] ?? "simple",
       confidence: Number.isFinite(confidence) ? Math.round(confidence * 1000) / 1000 : 0,
-      signals: explain(MODEL, FEATURES, best, second)
+      signals: explain(model, features, best, second)
     }
   } catch {
     return fallback("classifier-error")

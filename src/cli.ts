@@ -3,6 +3,7 @@
  * `--help` loads nothing and `classify` never loads the HTTP stack, viem or SQLite.
  */
 import { UsageError } from "./cli/args.js"
+import { holdYoungGeneration } from "./cli/startupHeap.js"
 
 const USAGE = `usage: llmrouter <command> [flags]
 
@@ -23,7 +24,10 @@ commands:
 type Command = (argv: ReadonlyArray<string>) => unknown
 
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
-  serve: () => import("./cli/serve.js").then((m) => m.serve),
+  serve: () => {
+    holdYoungGeneration() // released once listening (cli/startupHeap.ts)
+    return import("./cli/serve.js").then((m) => m.serve)
+  },
   classify: () => import("./cli/classify.js").then((m) => m.classify),
   wallet: () => import("./cli/wallet.js").then((m) => m.wallet),
   spend: () => import("./cli/spend.js").then((m) => m.spend),

@@ -79,8 +79,8 @@ interface Metafile {
 
 describe("the CLI bundle loads only what a command uses", () => {
   const meta = JSON.parse(readFileSync(Path.join(root, "dist", "bundle-meta.json"), "utf8")) as Metafile
-  /** Every input in the chunk of `entry` and the chunks it imports statically (what loading it evaluates). */
-  const loaded = (entry: string) => {
+  /** The chunk of `entry` and the chunks it imports statically (what loading it evaluates). */
+  const loadedChunks = (entry: string) => {
     const seen = new Set<string>()
     const visit = (output: string) => {
       if (seen.has(output)) return
@@ -90,8 +90,10 @@ describe("the CLI bundle loads only what a command uses", () => {
     const start = Object.keys(meta.outputs).find((o) => meta.outputs[o]?.entryPoint === entry && o.endsWith(".js"))
     expect(start, entry).toBeDefined()
     visit(start ?? "")
-    return [...seen].flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}))
+    return [...seen]
   }
+  /** Every input in those chunks. */
+  const loaded = (entry: string) => loadedChunks(entry).flatMap((o) => Object.keys(meta.outputs[o]?.inputs ?? {}))
   const packages = (inputs: ReadonlyArray<string>) =>
     new Set(inputs.flatMap((i) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(i)?.[1] ?? []))
 
@@ -113,6 +115,22 @@ describe("the CLI bundle loads only what a command uses", () => {
     expect(loaded("openclaw/index.ts").some((i) => i.includes("src/classifier/weights"))).toBe(false)
     const catalog = packages(loaded("src/config/load.ts"))
     for (const heavy of ["@effect/platform-node", "viem", "better-sqlite3"]) expect(catalog.has(heavy), heavy).toBe(false)
+  })
+
+  it("serve: undici's client without its fetch, WebSocket or caches; no ws, mime or fast-check (scripts/bundleCuts.ts)", () => {
+    const inputs = loaded("src/cli/serve.ts")
+    expect(inputs.some((i) => i.endsWith("undici/lib/dispatcher/agent.js")), "undici's Agent").toBe(true)
+    for (const cut of ["undici/index.js", "undici/lib/web/websocket/", "undici/lib/cache/", "undici/lib/mock/", "/ws/", "/mime/", "/fast-check/", "/pure-rand/"]) {
+      expect(inputs.filter((i) => i.includes(cut)), cut).toEqual([])
+    }
+  })
+
+  it("serve: every chunk it loads is Latin-1, so V8 holds its source at one byte per character", () => {
+    for (const chunk of loadedChunks("src/cli/serve.ts")) {
+      const text = readFileSync(Path.join(root, chunk), "utf8")
+      const wide = /[^\u0000-\u00ff]/.exec(text)
+      expect(wide === null ? undefined : text.slice(Math.max(0, wide.index - 60), wide.index + 20), chunk).toBeUndefined()
+    }
   })
 
   it("status: an HTTP client of /stats, not the server, viem or the classifier", () => {

@@ -39,13 +39,15 @@ const STACK_MARKERS = [
   "No such file", "is not defined", "is not a function", "Cannot find module", "undefined reference", "FAILED", "    at "
 ]
 
+// Characters beyond Latin-1 are escaped (• \u2022, € \u20ac): one would make the whole bundled chunk
+// a two-byte string in memory (scripts/bundleOptions.ts).
 export const RE = {
   // Sticky: tested at each line start.
   codeLineStart:
     /\s*(?:def |class |return\b|import |from \S+ import|#include|public |private |protected |static |const |let |var |function\b|fn |func |package |using |namespace |if ?\(|for ?\(|while ?\(|elif |else:|try:|except\b|catch ?\(|\}|\/\/|#!|@\w+|SELECT |INSERT |UPDATE |CREATE TABLE|<\/?[a-z]+[ >])/y,
   shellLineStart:
     /\s*(?:\$ |# )?(?:sudo|git|npm|npx|yarn|pnpm|pip3?|python3?|node|docker|kubectl|cd|ls|mkdir|rm|cp|mv|cat|grep|sed|awk|curl|wget|ssh|scp|rsync|chmod|chown|systemctl|journalctl|apt(?:-get)?|brew|make|cargo|go|gcc|tar|export|echo|helm|terraform) +\S/y,
-  bulletLineStart: /[ \t]*(?:[-*•]|\d{1,2}[.)]) +\S/y,
+  bulletLineStart: /[ \t]*(?:[-*\u2022]|\d{1,2}[.)]) +\S/y,
   optionLineStart: /[ \t]*\(?[A-E][).:] +\S/y,
   operator: /==|!=|<=|>=|=>|->|&&|\|\||\+=|-=|::|\+\+/g,
   stackAt: /\n\s+at [\w.$<>]+ \(?[^()\n]*:\d+/g,
@@ -60,7 +62,7 @@ export const RE = {
   latex: /\$[^$\d\s][^$\n]{0,200}\$|\\[a-z]{2,}/g,
   mathExpr: /\d ?[-+*/×÷^=] ?\(?\d/g,
   number: /\d+(?:[.,]\d+)?/g,
-  money: /[$€£¥]\s?\d|\d\s?(?:dollars|usd|eur|euros|cents|pence)\b/g,
+  money: /[$\u20ac£¥]\s?\d|\d\s?(?:dollars|usd|eur|euros|cents|pence)\b/g,
   units:
     /\d\s?(?:km|miles?|mph|kg|lbs?|pounds|ounces|oz|hours?|hrs?|minutes?|mins?|seconds?|days?|weeks?|months?|years?|cm|mm|m|meters?|liters?|litres?|ml|gallons?|feet|ft|inches|units?|people|persons)\b/g,
   choices: /Options:|Answer Choices|\([A-E]\) /g,
