@@ -25,6 +25,10 @@ export const bundleOptions = (root: string, entryPoints: Record<string, string>,
   sourcemap: true,
   sourcesContent: false, // the package ships src/ and openclaw/
   minifySyntax: true,
+  // V8 keeps every loaded chunk's source for the life of the process, as a two-byte string if one
+  // character is beyond Latin-1 (comments were full of them). Without comments and indentation the
+  // chunks `serve` loads hold ~2.5 MB less; stack traces map back through the source maps
+  // (`node --enable-source-maps`). Identifiers stay unminified: names in traces and logs stay readable.
   minifyWhitespace: true,
   external: EXTERNAL,
   // Bundled CommonJS (ws, under @effect/platform-node) calls `require` for Node built-ins.
