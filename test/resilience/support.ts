@@ -111,14 +111,28 @@ export const answerWith = (parts: ReadonlyArray<string>, options: AnswerOptions 
 export const flushed = (response: ServerResponse) =>
   new Promise<void>((resolve) => response.write("", () => setTimeout(resolve, 30)))
 
-/** Streams the role chunk and the first `count` parts, waits until they are on the wire, then `then`. */
-export const partial = (parts: ReadonlyArray<string>, count: number, then: (response: ServerResponse) => void): Script =>
+/**
+ * Streams the role chunk and the first `count` parts, waits until they are on the wire (or, given
+ * `until`, until that has happened: e.g. the client has read them), then `then`.
+ */
+export const partial = (parts: ReadonlyArray<string>, count: number, then: (response: ServerResponse) => void, until?: Promise<void>): Script =>
   async (request, response) => {
     response.writeHead(200, sseHead)
     for (const event of answerEvents(request, parts, { finish: false, done: false }).slice(0, count + 1)) response.write(event)
-    await flushed(response)
+    await (until ?? flushed(response))
     then(response)
   }
+
+/**
+ * Resolves once the client has read answer content: the router has committed to that stream. An
+ * upstream that breaks only then breaks *after* the commit point however loaded the machine is
+ * (a fixed pause could let the router read the break together with the content, before committing).
+ */
+export const contentArrival = () => {
+  let arrive = () => {}
+  const arrived = new Promise<void>((resolve) => (arrive = resolve))
+  return { arrived, onPiece: (text: string) => /"content":"[^"]/.test(text) && arrive() }
+}
 
 export const cut = (parts: ReadonlyArray<string>, count: number) => partial(parts, count, (response) => response.destroy())
 export const stall = (parts: ReadonlyArray<string>, count: number) => partial(parts, count, () => undefined)
@@ -203,7 +217,7 @@ export interface Piece {
 }
 
 /** Reads an SSE response to its end, keeping every network read with its arrival time. */
-export const readPieces = async (response: Response, sent: number): Promise<{ raw: string; pieces: Array<Piece> }> => {
+export const readPieces = async (response: Response, sent: number, onPiece?: (text: string) => void): Promise<{ raw: string; pieces: Array<Piece> }> => {
   const pieces: Array<Piece> = []
   const decoder = new TextDecoder()
   const reader = (response.body as ReadableStream<Uint8Array>).getReader()
@@ -215,6 +229,7 @@ export const readPieces = async (response: Response, sent: number): Promise<{ ra
       const text = decoder.decode(value, { stream: true })
       raw += text
       pieces.push({ text, after: Date.now() - sent })
+      onPiece?.(text)
     }
   } catch (error) {
     raw += `\n<<read failed: ${String(error)}>>`
@@ -222,12 +237,12 @@ export const readPieces = async (response: Response, sent: number): Promise<{ ra
   return { raw, pieces }
 }
 
-/** Streams a request through the router and reads the whole SSE answer. */
-export const streamRaw = async (router: RunningRouter, body: Record<string, unknown> = {}) => {
+/** Streams a request through the router and reads the whole SSE answer (`onPiece`: each read as it arrives). */
+export const streamRaw = async (router: RunningRouter, body: Record<string, unknown> = {}, onPiece?: (text: string) => void) => {
   const sent = Date.now()
   const response = await post(router, { stream: true, ...body })
-  const { raw, pieces } = await readPieces(response, sent)
-  return { response, raw, pieces, ...sseSummary(raw), elapsed: Date.now() - sent }
+  const { raw, pieces } = await readPieces(response, sent, onPiece)
+  return { response, raw, pieces, ...sseSummary(raw), sent, elapsed: Date.now() - sent }
 }
 
 export interface SseError {

@@ -32,11 +32,14 @@ const sseHead = { "content-type": "text/event-stream" }
 const flushed = (response: Parameters<Script>[1]) =>
   new Promise<void>((resolve) => response.write("", () => setTimeout(resolve, 30)))
 
-/** Writes the first `count` events of a streamed answer, then runs `then` once they are on the wire. */
-const partial = (count: number, then: (response: Parameters<Script>[1]) => void): Script => async (request, response) => {
+/**
+ * Writes the first `count` events of a streamed answer, then runs `then` once they are on the wire
+ * (or once `until` resolves: e.g. when the client has read them).
+ */
+const partial = (count: number, then: (response: Parameters<Script>[1]) => void, until?: Promise<void>): Script => async (request, response) => {
   response.writeHead(200, sseHead)
   for (const event of streamEvents("one two three four five", String(request.body.model)).slice(0, count)) response.write(event)
-  await flushed(response)
+  await (until ?? flushed(response))
   then(response)
 }
 
@@ -65,12 +68,16 @@ const postStream = (router: RunningRouter, signal?: AbortSignal) =>
     ...(signal === undefined ? {} : { signal })
   })
 
-/** Consumes an SDK stream; returns what arrived and how it ended. */
-const consume = async (client: OpenAI) => {
+/** Consumes an SDK stream; returns what arrived and how it ended (`onContent`: each delta as it arrives). */
+const consume = async (client: OpenAI, onContent?: (content: string) => void) => {
   const stream = await client.chat.completions.create({ model: "local:m", messages: MESSAGES, stream: true })
   let text = ""
   try {
-    for await (const part of stream) text += part.choices[0]?.delta.content ?? ""
+    for await (const part of stream) {
+      const content = part.choices[0]?.delta.content ?? ""
+      text += content
+      onContent?.(content)
+    }
     return { text, error: undefined }
   } catch (error) {
     return { text, error }
@@ -108,12 +115,19 @@ describe("a stream that cannot complete ends with an error, never a clean end", 
   }
 
   it("an in-band error event from the upstream reaches the SDK as an error", async () => {
-    const { client } = await start(partial(2, (response) => {
+    // Mid-stream for certain: the upstream sends its error only once the SDK has the first content.
+    // (After a fixed pause instead, a loaded router could read content and error in one go, before
+    // committing: then it is a failure before the first byte, a 502, and `create` itself throws.)
+    let arrive = () => {}
+    const arrived = new Promise<void>((resolve) => (arrive = resolve))
+    const { client, upstream } = await start(partial(2, (response) => {
       response.end(`data: ${JSON.stringify({ error: { message: "overloaded mid-answer", type: "server_error", code: null } })}\n\n`)
-    }))
-    const { error } = await consume(client)
+    }, arrived))
+    const { text, error } = await consume(client, (part) => part !== "" && arrive())
+    expect(text).toBe("one ")
     expect(error).toBeInstanceOf(OpenAI.APIError)
     expect(String((error as Error).message)).toContain("overloaded mid-answer")
+    expect(upstream.received).toHaveLength(1) // nothing retried once content reached the client
   })
 
   it("a non-streaming answer cut mid-body fails over like any failure before the first byte", async () => {
