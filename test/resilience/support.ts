@@ -7,7 +7,7 @@
 import type { ServerResponse } from "node:http"
 import OpenAI from "openai"
 import type { RouterConfigInput } from "../../src/config/schema.js"
-import { Resources } from "../support/http.js"
+import { latch, Resources } from "../support/http.js"
 import { parseSse } from "../support/openaiChunks.js"
 import { chunk, openAiError, type Received, reply, type Script, sse, startUpstream, type Upstream } from "../support/openaiUpstream.js"
 import { type RunningRouter, startRouter } from "../support/router.js"
@@ -129,9 +129,8 @@ export const partial = (parts: ReadonlyArray<string>, count: number, then: (resp
  * (a fixed pause could let the router read the break together with the content, before committing).
  */
 export const contentArrival = () => {
-  let arrive = () => {}
-  const arrived = new Promise<void>((resolve) => (arrive = resolve))
-  return { arrived, onPiece: (text: string) => /"content":"[^"]/.test(text) && arrive() }
+  const { opened, open } = latch()
+  return { arrived: opened, onPiece: (text: string) => /"content":"[^"]/.test(text) && open() }
 }
 
 export const cut = (parts: ReadonlyArray<string>, count: number) => partial(parts, count, (response) => response.destroy())

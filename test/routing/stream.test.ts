@@ -6,7 +6,7 @@
 import OpenAI from "openai"
 import { afterEach, describe, expect, it } from "vitest"
 import type { RouterConfigInput } from "../../src/config/schema.js"
-import { chatBody, Resources } from "../support/http.js"
+import { chatBody, latch, Resources } from "../support/http.js"
 import { chunk, completion, type Script, sse, startUpstream, streamEvents, type Upstream } from "../support/openaiUpstream.js"
 import { type RunningRouter, startRouter } from "../support/router.js"
 
@@ -118,12 +118,11 @@ describe("a stream that cannot complete ends with an error, never a clean end", 
     // Mid-stream for certain: the upstream sends its error only once the SDK has the first content.
     // (After a fixed pause instead, a loaded router could read content and error in one go, before
     // committing: then it is a failure before the first byte, a 502, and `create` itself throws.)
-    let arrive = () => {}
-    const arrived = new Promise<void>((resolve) => (arrive = resolve))
+    const content = latch()
     const { client, upstream } = await start(partial(2, (response) => {
       response.end(`data: ${JSON.stringify({ error: { message: "overloaded mid-answer", type: "server_error", code: null } })}\n\n`)
-    }, arrived))
-    const { text, error } = await consume(client, (part) => part !== "" && arrive())
+    }, content.opened))
+    const { text, error } = await consume(client, (part) => part !== "" && content.open())
     expect(text).toBe("one ")
     expect(error).toBeInstanceOf(OpenAI.APIError)
     expect(String((error as Error).message)).toContain("overloaded mid-answer")
@@ -147,8 +146,7 @@ describe("a stream that cannot complete ends with an error, never a clean end", 
 
 describe("streaming is a true pass-through", () => {
   it("the client has chunk 1 before the upstream sends chunk 2", async () => {
-    let clientHasFirst: () => void = () => undefined
-    const firstSeen = new Promise<void>((resolve) => (clientHasFirst = resolve))
+    const { opened: firstSeen, open: clientHasFirst } = latch()
     let secondSent = false
     const { client } = await start(async (request, response) => {
       const model = String(request.body.model)
@@ -224,8 +222,7 @@ describe("a client that hangs up frees the upstream call", () => {
   })
 
   it("before the answer (non-streaming, upstream still thinking)", async () => {
-    let arrived: () => void = () => undefined
-    const reached = new Promise<void>((resolve) => (arrived = resolve))
+    const { opened: reached, open: arrived } = latch()
     const { client, upstream } = await start(() => arrived())
     const controller = new AbortController()
     const pending = client.chat.completions
@@ -238,8 +235,7 @@ describe("a client that hangs up frees the upstream call", () => {
   })
 
   it("before the first byte of a stream", async () => {
-    let arrived: () => void = () => undefined
-    const reached = new Promise<void>((resolve) => (arrived = resolve))
+    const { opened: reached, open: arrived } = latch()
     const { router, upstream } = await start(() => arrived())
     const controller = new AbortController()
     const pending = postStream(router, controller.signal).catch((e: unknown) => e)

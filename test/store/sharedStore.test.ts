@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Accounts from "../../src/Accounts.js"
 import * as Config from "../../src/Config.js"
 import type { StoreConfig } from "../../src/config/store.js"
-import { chatBody, errorOf, postJson, rawRequest } from "../support/http.js"
+import { chatBody, errorOf, latch, postJson, rawRequest } from "../support/http.js"
 import { answer, type Script, startUpstream, type Upstream } from "../support/openaiUpstream.js"
 import { type PgCluster, postgresTool, startCluster } from "../support/postgres.js"
 import { type RunningRouter, startRouter } from "../support/router.js"
@@ -180,8 +180,7 @@ describeWithTool(postgresTool(), "two routers on one Postgres", (bin) => {
 
   it("the database stopped and restarted: routing goes on, keys and payments fail closed with 503, then recover; nothing is lost", async () => {
     const shared = await fresh()
-    let release = () => {}
-    const held = new Promise<void>((resolve) => (release = resolve))
+    const { opened: held, open: release } = latch()
     // The first paid answer waits until the database is down, so its outcome is written after it.
     let paidAnswers = 0
     const paid = settledAnswer("paid answer")

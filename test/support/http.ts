@@ -62,6 +62,13 @@ export const postJson = (url: string, body: unknown, headers: Readonly<Record<st
     body: typeof body === "string" ? body : JSON.stringify(body)
   })
 
+/** A one-shot signal between a test and its stub upstream: `open()` resolves `opened`. */
+export const latch = () => {
+  let open = () => {}
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return { opened, open }
+}
+
 export const chatBody = (model: string, extra: Record<string, unknown> = {}) => ({
   model,
   messages: [{ role: "user", content: "hi" }],
