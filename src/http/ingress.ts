@@ -56,6 +56,8 @@ export const errorShapeFor = (path: string): ErrorShape =>
 /**
  * Anthropic clients send their key as `x-api-key`: read as the bearer token, so access keys and
  * scoped keys work the same from Claude Code and the Anthropic SDK (`Authorization` wins when both are sent).
+ * Redundant: `presentedKey` (access.ts) already reads `x-api-key` the same way, and the Host/Origin
+ * guard reads no key; kept only until `edge.ts` stops calling it.
  */
 export const withApiKeyAsBearer = <H extends Readonly<Record<string, string | undefined>>>(headers: H): H => {
   const key = headers["x-api-key"]

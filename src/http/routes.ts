@@ -12,7 +12,7 @@ import { ProviderPool } from "../ProviderPool.js"
 import type { RouterResponse } from "../routing/response.js"
 import { type Caller, isAdmin } from "./access.js"
 import { CurrentCaller, makeEdge, requireJson, STREAM_HEADERS } from "./edge.js"
-import { makeIngressRoutes, withApiKeyAsBearer } from "./ingress.js"
+import { makeIngressRoutes } from "./ingress.js"
 import { makeObservabilityRoutes } from "./observability.js"
 import { readRequestBytes } from "./requestBody.js"
 import { makeWalletRoute } from "./wallet.js"
@@ -82,7 +82,7 @@ export const makeHttpApp = Effect.gen(function*() {
   const respond = (request: HttpServerRequest.HttpServerRequest, path: string) =>
     request.method === "OPTIONS"
       // A preflight carries no credentials and gets no data: the Host and Origin checks are its gate.
-      ? Effect.as(edge.guard.check(withApiKeyAsBearer(request.headers)), preflight())
+      ? Effect.as(edge.guard.check(request.headers), preflight())
       : Effect.flatMap(edge.admit(request.headers, path), (caller) => edge.as(routes, caller))
 
   return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
