@@ -2,7 +2,7 @@
  * Token and money budgets stop a key at the right request, and survive a restart of the router on
  * the same data dir (keys.sqlite). Money is x402 spend attributed to the key's requests.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { type RunningRouter, startRouter } from "../support/router.js"
 import { startUpstream, streamEvents, type Upstream } from "../support/openaiUpstream.js"
 import { settledAnswer, x402Script } from "../support/x402.js"
@@ -73,9 +73,12 @@ describe("budgets", () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? ""
     expect(text).toBe("Hello from upstream")
     expect(streamEvents.length).toBeGreaterThan(0)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    const shown = await withAccounts(dataDir, (a) => a.showKey(key.jti))
-    expect(shown.usage.requests).toBe(1)
+    // Counted when the stream ends (just after the client's last event) and written soon after.
+    const shown = await vi.waitFor(async () => {
+      const view = await withAccounts(dataDir, (a) => a.showKey(key.jti))
+      expect(view.usage.requests).toBe(1)
+      return view
+    }, { timeout: 10_000 })
     expect(shown.usage.tokens).toBeGreaterThan(0) // estimated: this stream carries no usage chunk
   })
 })

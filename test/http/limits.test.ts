@@ -4,7 +4,7 @@
  * connection cap a request gets a clear 503 and its connection is closed.
  */
 import { connect, type Socket } from "node:net"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it, vi } from "vitest"
 import { chatBody, errorOf, postJson, Resources } from "../support/http.js"
 import { chunk, sse, startUpstream } from "../support/openaiUpstream.js"
 import { type RunningRouter, startRouter } from "../support/router.js"
@@ -94,7 +94,7 @@ describe("connection cap", () => {
 
     for (const client of held) client.socket.destroy()
     await Promise.all(held.map((client) => client.closed))
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect((await postJson(`${router.baseUrl}/chat/completions`, chatBody("local:m"))).status).toBe(200)
+    // once the router has seen them close (just after this side did)
+    await vi.waitFor(async () => expect((await postJson(`${router.baseUrl}/chat/completions`, chatBody("local:m"))).status).toBe(200), { timeout: 10_000 })
   })
 })

@@ -5,7 +5,7 @@
  * errors, continuation by another provider after a cut, failover before the first byte).
  */
 import Anthropic from "@anthropic-ai/sdk"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it, vi } from "vitest"
 import { type AnthropicUpstream, type ContentBlock, messageEvents, REDACTED_PREFIX, startAnthropicUpstream, thinkingSignature } from "../support/anthropicUpstream.js"
 import { postJson, rawRequest, Resources } from "../support/http.js"
 import { answer, startUpstream } from "../support/openaiUpstream.js"
@@ -100,8 +100,8 @@ describe("Anthropic answers reach Messages clients as Anthropic sent them", () =
     expect(final.stop_reason).toBe("stop_sequence")
     expect(final.stop_sequence).toBe("END")
     expect(final.usage).toMatchObject({ cache_creation_input_tokens: 100, cache_read_input_tokens: 50, output_tokens: 7 })
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(await metric(client.baseURL, "llmrouter_output_tokens_total")).toBe(7)
+    // A stream is reported when its session ends, just after the client has its last event.
+    await vi.waitFor(async () => expect(await metric(client.baseURL, "llmrouter_output_tokens_total")).toBe(7), { timeout: 10_000 })
     expect(await metric(client.baseURL, "llmrouter_cached_input_tokens_total")).toBe(50)
   })
 
@@ -181,7 +181,11 @@ describe("key budgets count a relayed answer's tokens exactly", () => {
     const ask = { model: MODEL, max_tokens: 64, messages: [{ role: "user" as const, content: "hi" }] }
     await client.messages.stream(ask).finalMessage()
     await client.messages.create(ask)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // The stream's tokens are counted when it ends, just after the client has its last event.
+    await vi.waitFor(async () => {
+      const stats = (await rawRequest(`${router.info.url}/stats`)).json as { keys: ReadonlyArray<{ name: string; usage: { requests: number } }> }
+      expect(stats.keys.find((k) => k.name === "claude-budget")?.usage.requests).toBe(2)
+    }, { timeout: 10_000 })
     const refused = await client.messages.create(ask).catch((error: unknown) => error)
     expect(refused).toBeInstanceOf(Anthropic.PermissionDeniedError)
     // 3 + 100 + 50 in, 7 out: 160 per answer

@@ -6,7 +6,7 @@
 import Anthropic from "@anthropic-ai/sdk"
 import OpenAI from "openai"
 import { privateKeyToAccount } from "viem/accounts"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it, vi } from "vitest"
 import { mintKey, tempDataDir } from "../accounts/support.js"
 import { postJson, rawRequest, Resources } from "../support/http.js"
 import { answer, openAiError, reply, sequence, startUpstream, type Upstream } from "../support/openaiUpstream.js"
@@ -137,11 +137,12 @@ describe("keys, metrics and payments", () => {
     const router = resources.add(await startRouter({ providers: { a: { derives: "openai", apiBase: upstream.url, requiresKey: false } } }))
     await anthropicClient(router.baseUrl).messages.create({ model: "a:m", max_tokens: 5, messages: [{ role: "user", content: "hi" }] })
     await openaiClient(router.baseUrl).responses.stream({ model: "a:m", input: "hi" }).finalResponse()
-    // The stream reports when it ends: give its end a moment to be recorded.
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    const text = (await rawRequest(`${router.info.url}/metrics`)).text
-    const line = text.split("\n").find((l) => l.startsWith("llmrouter_requests_total{") && l.includes("a:m"))
-    expect(Number(line?.split(" ").at(-1))).toBe(2)
+    // The stream reports when it ends, just after the client has its last event.
+    await vi.waitFor(async () => {
+      const text = (await rawRequest(`${router.info.url}/metrics`)).text
+      const line = text.split("\n").find((l) => l.startsWith("llmrouter_requests_total{") && l.includes("a:m"))
+      expect(Number(line?.split(" ").at(-1))).toBe(2)
+    }, { timeout: 10_000 })
   })
 
   it("x402: a 402 on /v1/messages is paid once and the request retried", async () => {

@@ -5,7 +5,7 @@
  */
 import OpenAI from "openai"
 import parsePrometheus, { type Family, type Sample } from "parse-prometheus-text-format"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it, vi } from "vitest"
 import { errorOf, postJson, rawRequest, Resources } from "../support/http.js"
 import { answer, openAiError, reply, type Script, startUpstream } from "../support/openaiUpstream.js"
 import { startRouter } from "../support/router.js"
@@ -87,17 +87,7 @@ const histogram = (series: ReadonlyArray<Family>, name: string, labels: Readonly
 }
 
 /** Stream ends are reported when the session closes, just after the client saw `[DONE]`. */
-const eventually = async (check: () => Promise<void>, ms = 2000) => {
-  const until = Date.now() + ms
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > until) throw error
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
-  }
-}
+const eventually = (check: () => Promise<void>) => vi.waitFor(check, { timeout: 10_000, interval: 25 })
 
 describe("GET /metrics", () => {
   it("counts successes, failovers, errors, attempts, tokens and latency per model and endpoint", async () => {
@@ -224,7 +214,7 @@ describe("streams", () => {
     await eventually(async () => {
       const stats = (await rawRequest(`${router.info.url}/stats`)).json as { decisions: ReadonlyArray<{ model: string; endpoint: string; error: string | null; stream: boolean }> }
       expect(stats.decisions).toEqual([expect.objectContaining({ model: "slow", endpoint: "slow:m", error: "ClientClosed", stream: true })])
-    }, 5000)
+    })
   })
 })
 

@@ -228,7 +228,8 @@ describe("active health checks", () => {
     chatUp = true
     // the open breaker would wait 60 s; the successful check lets the next request probe now
     const checksBefore = s["a"]!.checks.length
-    expect(await eventually(() => s["a"]!.checks.length > checksBefore + 1, 1_000)).toBe(true)
+    // two more checks (one whole one since it came back) come every 80 ms: seconds, not the 60 s cooldown nor the default 30 s interval
+    expect(await eventually(() => s["a"]!.checks.length > checksBefore + 1, 5_000)).toBe(true)
     const client = new OpenAI({ baseURL: router.baseUrl, apiKey: "unused", maxRetries: 0 })
     expect(await ask(client)).toMatchObject({ text: "from a", model: "a:model-a" })
     const view = await health(router)
@@ -259,7 +260,7 @@ describe("clients that hang up", () => {
       return controller
     }))
     for (const controller of controllers) controller.abort()
-    await eventually(() => a.calls.length === 4)
+    expect(await eventually(() => a.calls.length === 4)).toBe(true)
     await sleep(100)
     expect(b.calls).toHaveLength(0) // nothing was continued elsewhere
     expect(endpointState(await health(router), "a:model-a")?.state).toBe("closed")
