@@ -12,6 +12,9 @@ import { Forbidden } from "../errors/request.js"
 
 type Headers = Readonly<Record<string, string | undefined>>
 
+/** How many distinct `Host` values keep their verdict. */
+const HOST_VERDICTS = 64
+
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1"]
 const WILDCARDS = ["0.0.0.0", "::", "[::]"]
 
@@ -28,9 +31,16 @@ export const makeGuard = (config: RouterConfig): Guard => {
 
   const hostAllowed = (host: string | undefined) => {
     if (host === undefined) return true // HTTP/1.0 without Host: no browser sends that
+    const known = verdicts.get(host)
+    if (known !== undefined) return known
     const name = hostName(host)
-    return name !== undefined && (hosts.has(name) || (wildcard && isIP(name) !== 0))
+    const allowed = name !== undefined && (hosts.has(name) || (wildcard && isIP(name) !== 0))
+    // Every request carries the same few Host values: the verdict is remembered (bounded: a client may send any).
+    if (verdicts.size >= HOST_VERDICTS) verdicts.clear()
+    verdicts.set(host, allowed)
+    return allowed
   }
+  const verdicts = new Map<string, boolean>()
 
   const allowedOrigin = (headers: Headers) => {
     const origin = headers.origin?.toLowerCase()

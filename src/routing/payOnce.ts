@@ -30,10 +30,19 @@ export interface PaymentSession {
   signed: AuthorizedPayment | undefined
 }
 
-export const makePaymentSession = (idempotencyKey?: string): PaymentSession => ({
-  context: { requestId: crypto.randomUUID(), idempotencyKey },
-  signed: undefined
-})
+export const makePaymentSession = (idempotencyKey?: string): PaymentSession => {
+  // Almost no request pays: its id is made the first time a payment asks for it.
+  let requestId: string | undefined
+  return {
+    context: {
+      get requestId() {
+        return (requestId ??= crypto.randomUUID())
+      },
+      idempotencyKey
+    },
+    signed: undefined
+  }
+}
 
 export const payOnce = <E extends CallError>(
   payments: PaymentsService,
