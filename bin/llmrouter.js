@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Runs the compiled CLI in dist/bundle (built by `npm install` through `prepare`, or `npm run build`).
-import { existsSync } from "node:fs"
-import module from "node:module"
-import { fileURLToPath } from "node:url"
+// Built-ins through getBuiltinModule, not `import`: building an ES-module facade evaluates every
+// lazy export (`node:fs` loads its promises API and more), memory the router would keep.
+const { existsSync } = process.getBuiltinModule("node:fs")
+const module = process.getBuiltinModule("node:module")
+const { fileURLToPath } = process.getBuiltinModule("node:url")
 
 const entry = new URL("../dist/bundle/cli.js", import.meta.url)
 if (!existsSync(entry)) {

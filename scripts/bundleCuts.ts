@@ -71,6 +71,21 @@ export const layerWithoutAgent = cut()
 export const makeAgentLayer = cut`
   },
   {
+    // ...and the Node context its own layers provide (file system, command executor, terminal,
+    // workers, and the built-ins they load). Our server provides none of these.
+    specifier: "../NodeContext.js",
+    importer: "@effect/platform-node/dist/esm/internal/httpServer.js",
+    contents: `import * as Layer from "effect/Layer"
+export const layer = Layer.die(new Error("NodeContext is not part of llmrouter's bundle (scripts/bundleCuts.ts)"))`
+  },
+  {
+    // undici's HTTP/2 client (loads Node's http2, tls and dns at import) runs only for an Agent
+    // made with \`allowH2\`; ours speaks HTTP/1.1 (src/transport/UpstreamClient.ts).
+    specifier: "./client-h2.js",
+    importer: "undici/lib/dispatcher/client.js",
+    contents: `module.exports = ${UNREACHABLE("undici's HTTP/2 client")}`
+  },
+  {
     // ...and `HttpPlatform` (file responses by MIME type): its layer is never provided by our server,
     // and mime builds its ~1,000-type tables at import.
     specifier: "mime",

@@ -4,6 +4,7 @@
  */
 import type { BuildOptions } from "esbuild"
 import { bundleCuts } from "./bundleCuts.js"
+import { requireBuiltins } from "./requireBuiltins.js"
 
 /**
  * Loaded from node_modules at run time: native and WASM modules cannot be bundled, `pg` (CommonJS
@@ -31,9 +32,10 @@ export const bundleOptions = (root: string, entryPoints: Record<string, string>,
   // (`node --enable-source-maps`). Identifiers stay unminified: names in traces and logs stay readable.
   minifyWhitespace: true,
   external: EXTERNAL,
-  // Bundled CommonJS (ws, under @effect/platform-node) calls `require` for Node built-ins.
+  // Bundled CommonJS (undici) calls `require` for Node built-ins, and so do our bundles (requireBuiltins.ts).
   banner: { js: `import { createRequire as __llmrouterRequire } from "node:module"; const require = __llmrouterRequire(import.meta.url);` },
-  plugins: [bundleCuts(root)],
+  // Dependency code our programs never run is left out (bundleCuts.ts).
+  plugins: [bundleCuts(root), requireBuiltins],
   logLevel: "warning",
   metafile: true
 })
