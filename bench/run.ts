@@ -52,7 +52,10 @@ const scenarios = allScenarios.filter((s) => scenarioFilter.length === 0 || scen
 const targetFilter = list("BENCH_TARGETS").map((t) => t.toUpperCase())
 
 /** What `bin/llmrouter.js` starts `serve` with (V8's young generation as on Node 20; a no-op there). */
-const SERVE_FLAGS = ["--max-semi-space-size=16", ...(process.env["BENCH_TRACE_GC"] ? ["--trace-gc"] : [])]
+const SERVE_FLAGS = [
+  ...(process.env["BENCH_SERVE_FLAGS"]?.split(/\s+/).filter((flag) => flag !== "") ?? ["--max-semi-space-size=16"]),
+  ...(process.env["BENCH_TRACE_GC"] ? ["--trace-gc"] : [])
+]
 
 const children: Array<Child> = []
 const stopAll = () => Promise.all(children.splice(0).reverse().map((c) => c.stop()))
