@@ -2,11 +2,13 @@
  * Summarizes a V8 `.cpuprofile` (from `BENCH_PROFILE=dir npm run bench`): self time by package /
  * source area and the top functions by self time.
  * Usage: node --import tsx bench/profile.ts <file.cpuprofile> [topN]
- * A bundled child (the router, `bench/buildRouter.ts`) is attributed to its source modules through
- * the `// path` comments esbuild writes before each module's code.
+ * A bundled child (the router, `bench/buildRouter.ts`) is attributed to its source modules and
+ * lines through the bundle's source maps (Node's own `SourceMap`).
  */
-import { readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
+import { existsSync, readFileSync } from "node:fs"
+import { SourceMap } from "node:module"
+import * as Path from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
 
 interface Node {
   readonly id: number
@@ -29,22 +31,22 @@ const [file, top = "30"] = process.argv.slice(2)
 if (file === undefined) throw new Error("usage: bench/profile.ts <file.cpuprofile> [topN]")
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile
 
-const bundles = new Map<string, ReadonlyArray<string | undefined>>()
-/** The source module a line of a bundled file came from (`undefined` when the file is not a bundle). */
-const bundledModule = (url: string, line: number): string | undefined => {
+const maps = new Map<string, SourceMap | undefined>()
+/** Where a position in a bundled file came from: the source file's URL and line (0-based), or `undefined`. */
+const original = (url: string, line: number, column: number): { readonly url: string; readonly line: number } | undefined => {
   if (!/\/dist\/bench\/[^/]+\.js$/.test(url)) return undefined
-  let modules = bundles.get(url)
-  if (modules === undefined) {
-    let current: string | undefined
-    modules = readFileSync(fileURLToPath(url), "utf8").split("\n").map((text) => {
-      const comment = /^\/\/ (\S+\.(?:[cm]?js|ts))$/.exec(text)
-      if (comment !== null) current = `/${comment[1]}`
-      return current
-    })
-    bundles.set(url, modules)
+  if (!maps.has(url)) {
+    const file = `${fileURLToPath(url)}.map`
+    maps.set(url, existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, "utf8")) as ConstructorParameters<typeof SourceMap>[0]) : undefined)
   }
-  return modules[line]
+  const entry = maps.get(url)?.findEntry(line, column)
+  if (entry === undefined || !("originalSource" in entry)) return undefined
+  const source = entry.originalSource.startsWith("file:") ? entry.originalSource : pathToFileURL(Path.resolve(Path.dirname(fileURLToPath(url)), entry.originalSource)).href
+  return { url: source, line: entry.originalLine }
 }
+
+/** A frame's source URL and line, through the source map when it is bundled. */
+const located = (frame: Node["callFrame"]) => original(frame.url, frame.lineNumber, frame.columnNumber) ?? { url: frame.url, line: frame.lineNumber }
 
 /** Self time per node id, µs (sample i lasted timeDeltas[i + 1]). */
 const self = new Map<number, number>()
@@ -73,11 +75,11 @@ const byFunction = new Map<string, number>()
 for (const node of profile.nodes) {
   const t = self.get(node.id) ?? 0
   if (t === 0) continue
-  const { functionName, lineNumber } = node.callFrame
-  const url = bundledModule(node.callFrame.url, lineNumber) ?? node.callFrame.url
+  const { functionName } = node.callFrame
+  const { url, line } = located(node.callFrame)
   const a = area(url, functionName)
   byArea.set(a, (byArea.get(a) ?? 0) + t)
-  const key = `${functionName || "(anonymous)"}  ${where(url) || a}:${lineNumber + 1}`
+  const key = `${functionName || "(anonymous)"}  ${where(url) || a}:${line + 1}`
   byFunction.set(key, (byFunction.get(key) ?? 0) + t)
 }
 
@@ -96,8 +98,8 @@ for (const [id, t] of self) {
   for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
     const frame = nodes.get(at)?.callFrame
     if (frame === undefined || frame.url === "" || frame.url.startsWith("node:")) continue
-    const url = bundledModule(frame.url, frame.lineNumber) ?? frame.url
-    seen.add(`${frame.functionName || "(anonymous)"}  ${where(url)}:${frame.lineNumber + 1}:${frame.columnNumber + 1}`)
+    const { url, line } = located(frame)
+    seen.add(`${frame.functionName || "(anonymous)"}  ${where(url)}:${line + 1}`)
   }
   for (const key of seen) inclusive.set(key, (inclusive.get(key) ?? 0) + t)
 }

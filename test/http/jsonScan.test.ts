@@ -104,12 +104,15 @@ describe("scanObject", () => {
       fc.property(document, ([value, gap, indent]) => {
         const text = JSON.stringify(value, null, indent).replace(/\n/g, `\n${gap}`)
         const bytes = Buffer.from(`${gap}${text}${gap}`)
-        const members = scanObject(bytes, LIMIT)
-        expect(members).toBeDefined()
-        const lazy = lazyObject(bytes, members ?? [])
         const parsed: unknown = JSON.parse(bytes.toString("utf8"))
-        expect(lazy).toEqual(parsed)
-        expect(JSON.stringify(lazy)).toBe(JSON.stringify(parsed))
+        // Flat, and with every array member expanded into lazy elements.
+        for (const expand of [new Set<string>(), new Set(Object.keys(value))]) {
+          const members = scanObject(bytes, LIMIT, expand)
+          expect(members).toBeDefined()
+          const lazy = lazyObject(bytes, members ?? [])
+          expect(lazy).toEqual(parsed)
+          expect(JSON.stringify(lazy)).toBe(JSON.stringify(parsed))
+        }
       }),
       { seed: 14, numRuns: 300 }
     )
@@ -154,6 +157,31 @@ describe("lazyObject", () => {
     const deleted = build()
     delete deleted["messages"]
     expect(Object.keys(deleted)).toEqual(["model", "n"])
+  })
+
+  it("decodes an expanded array's elements one member at a time", () => {
+    const bytes = Buffer.from(JSON.stringify({ messages: [{ role: "system", content: big }, { role: "user", content: big.toUpperCase() }, 7] }))
+    const body = lazyObject(bytes, scanObject(bytes, LIMIT, new Set(["messages"])) ?? [])
+    const messages = body["messages"] as Array<Record<string, unknown>>
+    expect(Object.getOwnPropertyDescriptor(messages[0], "content")?.get).toBeDefined()
+    expect(messages[0]?.["role"]).toBe("system")
+    expect(messages[1]?.["content"]).toBe(big.toUpperCase())
+    expect(Object.getOwnPropertyDescriptor(messages[0], "content")?.get).toBeDefined()
+    expect(messages[2]).toBe(7)
+  })
+
+  it("reads a long string sent again the same, a different one as its own, whatever happens to the first request's bytes", () => {
+    const prompt = `${"system prompt é ".repeat(400)}\n`
+    const first = Buffer.from(JSON.stringify({ system: prompt }))
+    const again = Buffer.from(` ${JSON.stringify({ system: prompt })}`)
+    const other = Buffer.from(JSON.stringify({ system: prompt.replace("é", "e") }))
+    const read = (bytes: Buffer) => lazyObject(bytes, scanObject(bytes, LIMIT) ?? [])["system"]
+    const a = read(first)
+    expect(a).toBe(prompt)
+    expect(read(again)).toBe(a)
+    expect(read(other)).toBe(prompt.replace("é", "e"))
+    first.fill(0)
+    expect(read(again)).toBe(prompt)
   })
 
   it("keeps a repeated key at its first place with its last value, and __proto__ as an own member", () => {
