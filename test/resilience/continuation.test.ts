@@ -13,6 +13,7 @@ import { type Received, type Script, sse } from "../support/openaiUpstream.js"
 import {
   answerWith,
   chain,
+  type ChainOptions,
   contentArrival,
   cut,
   endpointState,
@@ -57,9 +58,14 @@ const rejectsPrefill = (full: ReadonlyArray<string>): Script => (request, respon
     ? fail(400, {}, { error: { message: "Last message must be a user or tool message", type: "invalid_request_error", code: null, param: "messages" } })(request, response, i)
     : answerWith(full)(request, response, i)
 
-const openaiChain = async (scripts: Readonly<Record<string, Script>>, continuation: Readonly<Record<string, "prefill" | "restart">> = {}, extra: Partial<RouterConfigInput> = {}) => {
+const openaiChain = async (
+  scripts: Readonly<Record<string, Script>>,
+  continuation: Readonly<Record<string, "prefill" | "restart">> = {},
+  extra: Partial<RouterConfigInput> = {},
+  timeouts: ChainOptions["timeouts"] = {}
+) => {
   const s = await stubs(resources, scripts)
-  const router = await routerFor(resources, chain(urlsOf(s), extra, { continuation }))
+  const router = await routerFor(resources, chain(urlsOf(s), extra, { continuation, timeouts }))
   return { s, router }
 }
 
@@ -172,7 +178,7 @@ describe("a stream cut mid-answer, restarted on a fallback that cannot continue"
 
 describe("stalls and in-band errors after the commit point", () => {
   it("a stall past idleMs is continued on the next candidate", async () => {
-    const { s, router } = await openaiChain({ a: stall(PARTS, 2), b: prefillCapable(REST, PARTS) }, { b: "prefill" }, { timeouts: { idleMs: 200 } })
+    const { s, router } = await openaiChain({ a: stall(PARTS, 2), b: prefillCapable(REST, PARTS) }, { b: "prefill" }, {}, { a: { idleMs: 200 } })
     const { text, done, error } = await streamRaw(router)
     expect({ text, done, error }).toEqual({ text: FULL, done: true, error: undefined })
     const [a, b] = [s["a"]!, s["b"]!]

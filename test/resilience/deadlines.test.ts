@@ -10,6 +10,7 @@ import type { Script } from "../support/openaiUpstream.js"
 import { chunk, sse } from "../support/openaiUpstream.js"
 import {
   answerEvents,
+  type ChainOptions,
   answerWith,
   chain,
   endpointState,
@@ -24,12 +25,15 @@ import {
   urlsOf
 } from "./support.js"
 
+type ChainTimeouts = NonNullable<ChainOptions["timeouts"]>[string]
+
 const resources = newResources()
 afterEach(() => resources.closeAll())
 
-const setup = async (a: Script, extra: Partial<RouterConfigInput>, b: Script = answerWith(["from ", "b"])) => {
+/** `aTimeouts`: deadlines for `a` alone, when `b` is the healthy fallback (it keeps the generous defaults). */
+const setup = async (a: Script, extra: Partial<RouterConfigInput>, b: Script = answerWith(["from ", "b"]), aTimeouts?: ChainTimeouts) => {
   const s = await stubs(resources, { a, b })
-  const router = await routerFor(resources, chain(urlsOf(s), extra))
+  const router = await routerFor(resources, chain(urlsOf(s), extra, aTimeouts === undefined ? {} : { timeouts: { a: aTimeouts } }))
   return { a: s["a"]!, b: s["b"]!, router }
 }
 
@@ -55,7 +59,7 @@ const slowFirstToken = (ms: number, parts: ReadonlyArray<string>): Script => (re
 
 describe("time to first token", () => {
   it("no response at all: the stream fails over after firstTokenMs and the silent call is abandoned", async () => {
-    const { a, b, router } = await setup(silent, { timeouts: { firstTokenMs: 200, keepAliveMs: 0 } })
+    const { a, b, router } = await setup(silent, { timeouts: { keepAliveMs: 0 } }, undefined, { firstTokenMs: 200 })
     const { response, text, done, error, models } = await streamRaw(router)
     expect(response.headers.get("x-llmrouter-model")).toBe("b:model-b")
     expect({ text, done, error, models }).toEqual({ text: "from b", done: true, error: undefined, models: ["model-b"] })
@@ -67,7 +71,7 @@ describe("time to first token", () => {
   })
 
   it("headers and upstream pings but no content are not a first token: failed over after firstTokenMs", async () => {
-    const { a, router } = await setup(headersOnly, { timeouts: { firstTokenMs: 250, keepAliveMs: 0 } })
+    const { a, router } = await setup(headersOnly, { timeouts: { keepAliveMs: 0 } }, undefined, { firstTokenMs: 250 })
     const { response, text, done, raw } = await streamRaw(router)
     expect(response.headers.get("x-llmrouter-model")).toBe("b:model-b")
     expect(text).toBe("from b")
@@ -145,7 +149,7 @@ describe("SSE keep-alive while the client waits for the first token", () => {
   })
 
   it("past firstTokenMs: keep-alives, then failover, then the fallback's answer on the same response", async () => {
-    const { a, b, router } = await setup(headersOnly, { timeouts: { firstTokenMs: 300, keepAliveMs: 50 } })
+    const { a, b, router } = await setup(headersOnly, { timeouts: { keepAliveMs: 50 } }, undefined, { firstTokenMs: 300 })
     const { response, raw, text, done, models, keepAlives, error } = await streamRaw(router)
     expect(response.status).toBe(200)
     expect(response.headers.get("x-llmrouter-model")).toBeNull() // the head left before anyone answered

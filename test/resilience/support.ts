@@ -142,9 +142,17 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export const sequence = (...scripts: ReadonlyArray<Script>): Script => (request, response, i) =>
   (scripts[Math.min(i, scripts.length - 1)] as Script)(request, response, i)
 
+type EndpointInput = NonNullable<RouterConfigInput["models"]>[string]["endpoints"][number]
+type EndpointTimeoutsInput = NonNullable<Extract<EndpointInput, { readonly provider: string }>["timeouts"]>
+
 export interface ChainOptions {
   readonly continuation?: Readonly<Record<string, "prefill" | "restart">>
   readonly kinds?: Readonly<Record<string, "openai" | "anthropic">>
+  /**
+   * Per-endpoint deadlines: short ones for the upstream a test means to time out, so the healthy
+   * ones keep the generous defaults (a loaded machine must not time them out too).
+   */
+  readonly timeouts?: Readonly<Record<string, EndpointTimeoutsInput>>
 }
 
 /**
@@ -158,13 +166,16 @@ export const chain = (urls: Readonly<Record<string, string>>, extra: Partial<Rou
     ...(options.kinds?.[name] === "anthropic" ? { apiKey: "sk-ant-test" } : { requiresKey: false }),
     ...(options.continuation?.[name] === undefined ? {} : { continuation: options.continuation[name] })
   }])),
-  models: { m: { strategy: "priority", endpoints: endpointsOf(urls) } },
+  models: { m: { strategy: "priority", endpoints: endpointsOf(urls, options.timeouts ?? {}) } },
   retry: { backoffMs: 1 },
   ...extra
 })
 
-const endpointsOf = (urls: Readonly<Record<string, string>>) => {
-  const [first, ...rest] = Object.keys(urls).map((name): `${string}:${string}` => `${name}:model-${name}`)
+const endpointsOf = (urls: Readonly<Record<string, string>>, timeouts: Readonly<Record<string, EndpointTimeoutsInput>>) => {
+  const [first, ...rest] = Object.keys(urls).map((name): EndpointInput => {
+    const own = timeouts[name]
+    return own === undefined ? `${name}:model-${name}` : { provider: name, modelId: `model-${name}`, timeouts: own }
+  })
   if (first === undefined) throw new Error("a chain needs an upstream")
   return [first, ...rest] as const
 }
