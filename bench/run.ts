@@ -52,10 +52,12 @@ const scenarios = allScenarios.filter((s) => scenarioFilter.length === 0 || scen
 const targetFilter = list("BENCH_TARGETS").map((t) => t.toUpperCase())
 
 /** What `bin/llmrouter.js` starts `serve` with (V8's young generation as on Node 20; a no-op there). */
-const SERVE_FLAGS = [
-  ...(process.env["BENCH_SERVE_FLAGS"]?.split(/\s+/).filter((flag) => flag !== "") ?? ["--max-semi-space-size=16"]),
-  ...(process.env["BENCH_TRACE_GC"] ? ["--trace-gc"] : [])
-]
+const listed = (name: string) => process.env[name]?.split(/\s+/).filter((flag) => flag !== "")
+const traceGc = process.env["BENCH_TRACE_GC"] ? ["--trace-gc"] : []
+const serveFlags = listed("BENCH_SERVE_FLAGS") ?? ["--max-semi-space-size=16"]
+const SERVE_FLAGS = [...serveFlags, ...traceGc]
+/** The reference's flags: by default the router's (the same flags, another build); or others, to compare flags on one build. */
+const REFERENCE_FLAGS = [...(listed("BENCH_REFERENCE_FLAGS") ?? serveFlags), ...traceGc]
 
 const children: Array<Child> = []
 const stopAll = () => Promise.all(children.splice(0).reverse().map((c) => c.stop()))
@@ -81,7 +83,7 @@ const main = async () => {
   })
   children.push(router)
   const referenceEntry = process.env["BENCH_REFERENCE_ENTRY"]
-  const reference = referenceEntry === undefined ? undefined : await startChild("reference", referenceEntry, { env, execArgv: SERVE_FLAGS })
+  const reference = referenceEntry === undefined ? undefined : await startChild("reference", referenceEntry, { env, execArgv: REFERENCE_FLAGS })
   if (reference !== undefined) children.push(reference)
   const targets = [
     { key: "A", label: "A direct", url: stub.url, process: stub },
