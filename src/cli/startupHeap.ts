@@ -2,7 +2,7 @@
  * V8 grows its young generation (the semi-spaces) when most of what a scavenge visits survives.
  * While `serve` starts, nearly everything survives (module code, layers, tables: they live as long
  * as the process), so the growth is a misprediction: it doubles the young generation to its
- * maximum (16 MB semi-spaces, see bin/llmrouter.js) and leaves it committed while the router
+ * maximum (see bin/llmrouter.js) and leaves it committed while the router
  * idles, ~14 MB of RSS, until V8's memory reducer shrinks it some 15 s later. Holding the growth
  * during start-up keeps the initial young generation (start-up CPU measured unchanged); it grows
  * as usual once requests come (`npm run bench:startup` prints idle RSS).
