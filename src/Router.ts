@@ -6,12 +6,11 @@
  * reached the client; a committed stream that breaks is continued elsewhere (`routing/stream`,
  * `routing/continuation`).
  */
-import { Context, Effect, Either, Layer, Ref, Runtime } from "effect"
+import { Context, Effect, Either, Layer, Runtime } from "effect"
 import { Classifier } from "./Classifier.js"
 import { Config } from "./Config.js"
 import { Conversations } from "./Conversations.js"
 import { type ModelNotFound, NoRoutableEndpoint } from "./errors/request.js"
-import type { AttemptSummary } from "./errors/routing.js"
 import { StreamBroken } from "./errors/upstream.js"
 import { Health } from "./Health.js"
 import { Metrics } from "./Metrics.js"
@@ -22,7 +21,7 @@ import type { ChatRequest, ResolvedEndpoint } from "./providers/Adapter.js"
 import { ProviderPool } from "./ProviderPool.js"
 import { Secrets } from "./Secrets.js"
 import type { Attempted } from "./routing/attempt.js"
-import { type AttemptLog, makeCandidateChain } from "./routing/chain.js"
+import { AttemptLog, makeCandidateChain } from "./routing/chain.js"
 import { type DecidedRoute, makeAutoRoute } from "./routing/autoRoute.js"
 import { continueElsewhere } from "./routing/continuation.js"
 import { describeError } from "./errors/describe.js"
@@ -59,7 +58,8 @@ export const make = Effect.gen(function*() {
   const { order, call, budgetLeft, chain, conclude } = makeCandidateChain({ config, client, health, payments })
 
   const respond = (request: ChatRequest, attempted: Attempted, log: AttemptLog, session: PaymentSession, endpoints: ReadonlyArray<ResolvedEndpoint>, deadline: number, route: DecidedRoute, trace: Trace) =>
-    Effect.zipLeft(Effect.map(Ref.get(log), (failed): RouterResponse => {
+    Effect.zipLeft(Effect.sync((): RouterResponse => {
+      const failed = log.size
       const { endpoint, outcome } = attempted
       trace.readyAt = Date.now()
       trace.answered = endpoint.id
@@ -67,7 +67,7 @@ export const make = Effect.gen(function*() {
         ...attempted.upstreamHeaders,
         ...routeHeaders(route),
         "x-llmrouter-model": endpoint.id,
-        "x-llmrouter-attempts": String(failed.length + 1),
+        "x-llmrouter-attempts": String(failed + 1),
         ...(attempted.notes.length === 0 ? {} : { "x-llmrouter-adjusted": attempted.notes.join("; ") })
       }
       const answer: Answer = outcome._tag === "Complete"
@@ -125,7 +125,7 @@ export const make = Effect.gen(function*() {
         yield* finish(trace, undefined, error._tag, NO_TOKENS)
         return yield* error
       }
-      const log: AttemptLog = yield* Ref.make<ReadonlyArray<AttemptSummary>>([])
+      const log = new AttemptLog()
       const deadline = Date.now() + config.timeouts.totalMs
       const session = makePaymentSession(request.idempotencyKey)
       trace.log = log

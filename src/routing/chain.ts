@@ -4,7 +4,7 @@
  * tags) to the next candidate — all within one attempt budget, with at most one x402 payment
  * (`payOnce`). `conclude` turns the chain's last failure into what the client should see.
  */
-import { Effect, Ref, type Schedule } from "effect"
+import { Effect, type Schedule } from "effect"
 import type { RouterConfig } from "../config/schema.js"
 import { NoRoutableEndpoint } from "../errors/request.js"
 import { AllCandidatesFailed, type AttemptSummary } from "../errors/routing.js"
@@ -20,8 +20,24 @@ import { type PaymentSession, payOnce } from "./payOnce.js"
 import { type AttemptError, failoverPause, failsOver, sameEndpointSchedule } from "./policy.js"
 import type { RouterError } from "./response.js"
 
-/** The failed attempts of one request, in order: its budget, its report and its error's detail. */
-export type AttemptLog = Ref.Ref<ReadonlyArray<AttemptSummary>>
+/**
+ * The failed attempts of one request, in order: its budget, its report and its error's detail. A
+ * plain list, not a `Ref`: the request's fibers never touch it at the same time, and each read
+ * through a `Ref` was one more step of the run loop on every request.
+ */
+export class AttemptLog {
+  private readonly failed: Array<AttemptSummary> = []
+  add(summary: AttemptSummary): void {
+    this.failed.push(summary)
+  }
+  get size(): number {
+    return this.failed.length
+  }
+  /** A copy: what the list holds now. */
+  attempts(): ReadonlyArray<AttemptSummary> {
+    return [...this.failed]
+  }
+}
 
 export interface ChainDeps {
   readonly config: RouterConfig
@@ -59,11 +75,11 @@ export const makeCandidateChain = ({ config, client, health, payments }: ChainDe
       Effect.onInterrupt(() => health.release(endpoint.id))
     )).pipe(
       // Logged after payOnce: a refused 402 is reported with why it was not paid.
-      Effect.tapError((error) => Ref.update(log, (attempts) => [...attempts, { endpoint: endpoint.id, error: error._tag, message: error.message }]))
+      Effect.tapError((error) => Effect.sync(() => log.add({ endpoint: endpoint.id, error: error._tag, message: error.message })))
     )
   }
 
-  const budgetLeft = (log: AttemptLog) => Effect.map(Ref.get(log), (attempts) => attempts.length < config.retry.maxAttempts)
+  const budgetLeft = (log: AttemptLog) => Effect.sync(() => log.size < config.retry.maxAttempts)
 
   /** An endpoint's breaker must admit the call; then transient failures are retried there. */
   const onEndpoint = (log: AttemptLog, session: PaymentSession, request: ChatRequest) => (endpoint: ResolvedEndpoint) =>
@@ -92,7 +108,8 @@ export const makeCandidateChain = ({ config, client, health, payments }: ChainDe
 
   /** The chain's last failure, as the client should see it. */
   const conclude = (log: AttemptLog, model: string) => (last: AttemptError) =>
-    Effect.flatMap(Ref.get(log), (attempts): Effect.Effect<never, RouterError> => {
+    Effect.suspend((): Effect.Effect<never, RouterError> => {
+      const attempts = log.attempts()
       if (last._tag === "InvalidRequest" || last._tag === "PaymentFailed" || (last._tag === "BadRequest" && !failover(last))) return Effect.fail(last)
       if (last._tag !== "CircuitOpen") return Effect.fail(new AllCandidatesFailed({ model, attempts, last }))
       const real = lastReal(attempts)

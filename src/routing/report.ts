@@ -3,15 +3,15 @@
  * is collected in a `Trace` as the request goes, and reported once — when it failed, when its
  * complete answer is ready, or when its stream ended.
  */
-import { Cause, Effect, Exit, Ref } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import type { RouterConfig } from "../config/schema.js"
-import type { AttemptSummary } from "../errors/routing.js"
 import type { MetricsService } from "../Metrics.js"
 import { costOf, type TokenPrice } from "../metrics/prices.js"
 import { NO_TOKENS, paymentMicroUsd, type Tokens, usageFromBody } from "../metrics/usage.js"
 import type { ChatRequest } from "../providers/Adapter.js"
 import type { RouterError, RouterResponse } from "./response.js"
 import type { DecidedRoute } from "./autoRoute.js"
+import type { AttemptLog } from "./chain.js"
 import type { PaymentSession } from "./payOnce.js"
 import type { SessionEnd } from "./stream/session.js"
 
@@ -21,7 +21,7 @@ export interface Trace {
   readonly model: string
   readonly stream: boolean
   route: DecidedRoute | undefined
-  log: Ref.Ref<ReadonlyArray<AttemptSummary>> | undefined
+  log: AttemptLog | undefined
   session: PaymentSession | undefined
   /** When the answer (or a stream's first content) was ready to send. */
   readyAt: number | undefined
@@ -59,37 +59,36 @@ export const makeReporter = (metrics: MetricsService, config: RouterConfig, pric
     Effect.suspend(() => {
       if (trace.reported) return Effect.void
       trace.reported = true
-      return Effect.flatMap(trace.log === undefined ? Effect.succeed([]) : Ref.get(trace.log), (failed) => {
-        const last = endpoint ?? failed.at(-1)?.endpoint
-        const continued = trace.answered !== undefined && last !== trace.answered ? 1 : 0
-        const tried = failed.length === 0 ? 1 : new Set([...failed.map((a) => a.endpoint), ...(last === undefined ? [] : [last])]).size
-        const signed = trace.session?.signed
-        const price = last === undefined ? undefined : pricing.price(last)
-        return metrics.report({
-          at: trace.at,
-          model: trace.model,
-          category: trace.route?.category,
-          confidence: trace.route?.decision?.confidence,
-          reason: trace.route?.reason,
-          endpoint: last,
-          stream: trace.stream,
-          attempts: failed.length + (error === undefined || trace.answered !== undefined ? 1 + continued : 0),
-          failovers: Math.max(0, tried - 1),
-          error,
-          ttfbMs: trace.readyAt === undefined ? undefined : trace.readyAt - trace.at,
-          totalMs: Date.now() - trace.at,
-          tokensIn: tokens.in,
-          tokensOut: tokens.out,
-          tokensCached: tokens.cached,
-          tokensCacheWrite: tokens.written,
-          costPicoUsd: price === undefined ? undefined : costOf(price, tokens),
-          // Only `auto` decided anything: its cost is compared with the reasoning chain's first model.
-          baselinePicoUsd: trace.route?.reason === undefined || baselinePrice === undefined ? undefined : costOf(baselinePrice, tokens),
-          baselineEndpoint: pricing.baseline,
-          tokensReasoning: tokens.reasoning,
-          paymentMicroUsd: signed === undefined ? 0 : paymentMicroUsd(config, signed.signed),
-          paid: signed !== undefined
-        })
+      const failed = trace.log?.attempts() ?? []
+      const last = endpoint ?? failed.at(-1)?.endpoint
+      const continued = trace.answered !== undefined && last !== trace.answered ? 1 : 0
+      const tried = failed.length === 0 ? 1 : new Set([...failed.map((a) => a.endpoint), ...(last === undefined ? [] : [last])]).size
+      const signed = trace.session?.signed
+      const price = last === undefined ? undefined : pricing.price(last)
+      return metrics.report({
+        at: trace.at,
+        model: trace.model,
+        category: trace.route?.category,
+        confidence: trace.route?.decision?.confidence,
+        reason: trace.route?.reason,
+        endpoint: last,
+        stream: trace.stream,
+        attempts: failed.length + (error === undefined || trace.answered !== undefined ? 1 + continued : 0),
+        failovers: Math.max(0, tried - 1),
+        error,
+        ttfbMs: trace.readyAt === undefined ? undefined : trace.readyAt - trace.at,
+        totalMs: Date.now() - trace.at,
+        tokensIn: tokens.in,
+        tokensOut: tokens.out,
+        tokensCached: tokens.cached,
+        tokensCacheWrite: tokens.written,
+        costPicoUsd: price === undefined ? undefined : costOf(price, tokens),
+        // Only `auto` decided anything: its cost is compared with the reasoning chain's first model.
+        baselinePicoUsd: trace.route?.reason === undefined || baselinePrice === undefined ? undefined : costOf(baselinePrice, tokens),
+        baselineEndpoint: pricing.baseline,
+        tokensReasoning: tokens.reasoning,
+        paymentMicroUsd: signed === undefined ? 0 : paymentMicroUsd(config, signed.signed),
+        paid: signed !== undefined
       })
     })
 
