@@ -6,6 +6,8 @@
  * /proc: less sensitive to a busy machine than wall time), and each over the floor.
  *
  * Targets (issue 14): `--help` ≤ 0.3 s, `classify` ≤ 0.5 s, `serve` answering `/health` ≤ 1 s.
+ * Then idle memory: the RSS of `serve` 3 s after `/health` answers (STARTUP_IDLE_MS) beside an idle
+ * bare `node` after as long (the floor), medians of the same rounds; target ≤ 100 MB.
  * Every run gets an empty HOME, so no developer config or keys are read and nothing is written
  * outside a temp dir.
  */
@@ -20,6 +22,8 @@ import { median } from "./report.js"
 const BIN = process.env.STARTUP_BIN ?? fileURLToPath(new URL("../bin/llmrouter.js", import.meta.url))
 const ROUNDS = Number(process.env.STARTUP_ROUNDS ?? 5)
 const TARGETS: Readonly<Record<string, number | undefined>> = { help: 0.3, classify: 0.5, serve: 1 }
+const IDLE_MS = Number(process.env.STARTUP_IDLE_MS ?? 3000)
+const IDLE_RSS_TARGET_MB = 100
 
 interface Run {
   readonly wallMs: number
@@ -35,6 +39,17 @@ const cpuOf = (pid: number | undefined): number => {
     return NaN
   }
 }
+
+/** Resident set size of a live process, in MB (Linux; NaN elsewhere). */
+const rssMbOf = (pid: number | undefined): number => {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024
+  } catch {
+    return NaN
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Children are reaped by `exited`; `/proc/<pid>/stat` is read just before the exit is collected. */
 const watch = (child: ChildProcess) => {
@@ -62,7 +77,21 @@ const oneShot = async (args: ReadonlyArray<string>, home: string): Promise<Run> 
   return { wallMs: performance.now() - started, cpuMs: cpu() }
 }
 
-const serveUntilHealthy = async (home: string): Promise<Run> => {
+/** An idle bare `node`: the floor of idle memory. */
+const idleNode = async (home: string): Promise<number> => {
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 600_000)"], { stdio: "ignore", env: { PATH: process.env.PATH ?? "", HOME: home } })
+  const { exited } = watch(child)
+  try {
+    await sleep(IDLE_MS)
+    return rssMbOf(child.pid)
+  } finally {
+    child.kill("SIGKILL")
+    await exited
+  }
+}
+
+/** With `idleRss`, the server is left idle IDLE_MS after answering `/health` and its RSS read (timings are taken before). */
+const serveUntilHealthy = async (home: string, idleRss?: Array<number>): Promise<Run> => {
   const started = performance.now()
   const child = spawn(process.execPath, [BIN, "serve", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"], env: { PATH: process.env.PATH ?? "", HOME: home } })
   const { exited } = watch(child)
@@ -80,7 +109,12 @@ const serveUntilHealthy = async (home: string): Promise<Run> => {
       const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false)
       if (ok) break
     }
-    return { wallMs: performance.now() - started, cpuMs: cpuOf(child.pid) }
+    const run = { wallMs: performance.now() - started, cpuMs: cpuOf(child.pid) }
+    if (idleRss !== undefined) {
+      await sleep(IDLE_MS)
+      idleRss.push(rssMbOf(child.pid))
+    }
+    return run
   } finally {
     child.kill("SIGKILL")
     await exited
@@ -97,13 +131,16 @@ const commands: ReadonlyArray<readonly [string, () => Promise<Run>]> = [
   ["node -e 0", () => oneShot(["-e", "0"], home)],
   ["help", () => oneShot([BIN, "--help"], home)],
   ["classify", () => oneShot([BIN, "classify", "Write a TypeScript function that parses a CSV file into typed rows."], home)],
-  ["serve", () => serveUntilHealthy(home)]
+  ["serve", () => serveUntilHealthy(home, serveIdleRss)]
 ]
 const runs = new Map<string, Array<Run>>(commands.map(([name]) => [name, []]))
+const nodeIdleRss: Array<number> = []
+const serveIdleRss: Array<number> = []
 try {
   await serveUntilHealthy(home) // first run creates the data dir (access key, wallet): not what a start costs
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, run] of commands) runs.get(name)?.push(await run())
+    nodeIdleRss.push(await idleNode(home))
   }
 } finally {
   rmSync(home, { recursive: true, force: true })
@@ -124,3 +161,9 @@ for (const [name] of commands) {
       `${`${(cpu / 1000).toFixed(2)} s`.padStart(8)} ${(cpu / floorCpu).toFixed(1).padStart(8)}  ${verdict}`
   )
 }
+const nodeIdle = median(nodeIdleRss)
+const serveIdle = median(serveIdleRss)
+console.log(
+  `idle RSS, ${IDLE_MS / 1000} s after start (serve: after /health answers): node ${nodeIdle.toFixed(1)} MB, serve ${serveIdle.toFixed(1)} MB ` +
+    `(${(serveIdle / nodeIdle).toFixed(1)} × floor)  ≤ ${IDLE_RSS_TARGET_MB} MB ${serveIdle <= IDLE_RSS_TARGET_MB ? "met" : "MISSED"}`
+)
