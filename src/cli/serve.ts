@@ -11,7 +11,7 @@ import { ProviderPool } from "../ProviderPool.js"
 import { Server } from "../Server.js"
 import { parse, portFlag, UsageError } from "./args.js"
 import { describeRoutes } from "./describe.js"
-import { releaseYoungGeneration } from "./startupHeap.js"
+import { releaseYoungGeneration, saveCompileCache } from "./startupHeap.js"
 
 export const serve = (argv: ReadonlyArray<string>) => {
   const { values } = parse(argv, {
@@ -42,6 +42,7 @@ export const serve = (argv: ReadonlyArray<string>) => {
       const pool = yield* ProviderPool
       yield* Effect.sync(() => {
         releaseYoungGeneration()
+        saveCompileCache()
         console.log(`llmrouter listening on ${server.url} (OpenAI base URL: ${server.url}/v1)`)
         console.log(`status page: ${server.url}/ · Prometheus: ${server.url}/metrics · JSON: ${server.url}/stats`)
         if (loaded.file !== undefined) console.log(`config: ${loaded.file}`)

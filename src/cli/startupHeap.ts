@@ -1,4 +1,6 @@
 /**
+ * What `serve` does for its own process once it listens (V8's heap, Node's compile cache).
+ *
  * V8 grows its young generation (the semi-spaces) when most of what a scavenge visits survives.
  * While `serve` starts, nearly everything survives (module code, layers, tables: they live as long
  * as the process), so the growth is a misprediction: it doubles the young generation to its
@@ -30,4 +32,19 @@ export const releaseYoungGeneration = (): void => {
   if (!held) return
   setFlagsFromString(`${FLAG}=${DEFAULT_GROWTH}`)
   held = false
+}
+
+/**
+ * Node ≥ 22.1 keeps compiled code in a disk cache (bin/llmrouter.js enables it) but writes it only
+ * at a clean exit: a router only ever stopped by SIGKILL or a crash never wrote one. Written once
+ * listening, every later start deserializes its code instead of parsing and compiling it: a faster
+ * start, and on Node 24 ~12 MB less idle RSS (the compilers' memory and code pages).
+ */
+export const saveCompileCache = (): void => {
+  const { flushCompileCache } = process.getBuiltinModule("node:module") as { flushCompileCache?: () => void }
+  try {
+    flushCompileCache?.()
+  } catch {
+    // A cache that cannot be written costs only the next start's time.
+  }
 }
