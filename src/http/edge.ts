@@ -22,7 +22,7 @@ import { decodeChatRequest } from "./chatRequest.js"
 import { type HandledError, redactDescription } from "./errorResponse.js"
 import { type Guard, makeGuard } from "./guard.js"
 import { withIdempotencyKey } from "./idempotency.js"
-import { errorShapeFor, withApiKeyAsBearer } from "./ingress.js"
+import { errorShapeFor } from "./ingress.js"
 import { withSessionId } from "./sessionId.js"
 
 export type Headers = Readonly<Record<string, string | undefined>>
@@ -61,13 +61,12 @@ export const makeEdge = Effect.gen(function*() {
   const guard = makeGuard(config)
   const access = makeAccess(config, accounts)
 
-  const admit: Edge["admit"] = (raw, path) => {
-    const headers = withApiKeyAsBearer(raw)
-    return Effect.zipRight(
+  // A key sent as `x-api-key` (Anthropic's clients) is read where every key is: `presentedKey` (access.ts).
+  const admit: Edge["admit"] = (headers, path) =>
+    Effect.zipRight(
       guard.check(headers),
       Effect.flatMap(access.identify(headers), (caller) => Effect.as(access.admit(caller, path), caller))
     )
-  }
 
   const as: Edge["as"] = (effect, caller) => {
     const served = Effect.locally(effect, CurrentCaller, caller)

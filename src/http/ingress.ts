@@ -52,14 +52,3 @@ export const makeIngressRoutes = Effect.gen(function*() {
 /** The error shape of the API a path belongs to: Anthropic's for `/v1/messages…`, OpenAI's elsewhere. */
 export const errorShapeFor = (path: string): ErrorShape =>
   /^(\/v1)?\/messages(\/|$)/.test(path) ? messagesError : describedErrorResponse
-
-/**
- * Anthropic clients send their key as `x-api-key`: read as the bearer token, so access keys and
- * scoped keys work the same from Claude Code and the Anthropic SDK (`Authorization` wins when both are sent).
- * Redundant: `presentedKey` (access.ts) already reads `x-api-key` the same way, and the Host/Origin
- * guard reads no key; kept only until `edge.ts` stops calling it.
- */
-export const withApiKeyAsBearer = <H extends Readonly<Record<string, string | undefined>>>(headers: H): H => {
-  const key = headers["x-api-key"]
-  return key === undefined || key === "" || headers.authorization !== undefined ? headers : { ...headers, authorization: `Bearer ${key}` }
-}
