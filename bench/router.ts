@@ -1,16 +1,22 @@
 /**
- * Target C, the router (a child process), started from the public API exactly as an embedder
- * would: `fromConfig` with the virtual model `bench` → `openai:gpt-4o-mini` on the stub (and every
- * category on it too, so `BENCH_MODEL=auto` measures the classifier), port 0, logging off.
- * `BENCH_UPSTREAM` is the stub's base URL.
+ * Target C, the router (a child process), started from the public API as an embedder would, with
+ * the start-up `llmrouter serve` has (no young-generation growth until it listens): `fromConfig`
+ * with the virtual model `bench` → `openai:gpt-4o-mini` on the stub (and every category on it too,
+ * so `BENCH_MODEL=auto` measures the classifier), port 0, logging off. `BENCH_UPSTREAM` is the
+ * stub's base URL.
  */
-import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
-import { fromConfig } from "../src/layers.js"
-import { Server } from "../src/Server.js"
+import { holdYoungGeneration, releaseYoungGeneration } from "../src/cli/startupHeap.js"
 import { serveChild } from "./child.js"
+
+// As `llmrouter serve` starts (src/cli.ts): the young generation does not grow while the modules
+// load and the layers are built, so the idle figure is the command's.
+holdYoungGeneration()
+const { Context, Effect, Exit, Layer, Scope } = await import("effect")
+const { fromConfig } = await import("../src/layers.js")
+const { Server } = await import("../src/Server.js")
 
 const scope = Effect.runSync(Scope.make())
 const layer = fromConfig({
@@ -30,4 +36,5 @@ const layer = fromConfig({
 
 const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
 const info = Context.get(context, Server)
+releaseYoungGeneration()
 serveChild("router", `${info.url}/v1`, () => Effect.runPromise(Scope.close(scope, Exit.void)))
