@@ -59,7 +59,6 @@ export const make = Effect.gen(function*() {
 
   const respond = (request: ChatRequest, attempted: Attempted, log: AttemptLog, session: PaymentSession, endpoints: ReadonlyArray<ResolvedEndpoint>, deadline: number, route: DecidedRoute, trace: Trace) =>
     Effect.zipLeft(Effect.sync((): RouterResponse => {
-      const failed = log.size
       const { endpoint, outcome } = attempted
       trace.readyAt = Date.now()
       trace.answered = endpoint.id
@@ -67,7 +66,7 @@ export const make = Effect.gen(function*() {
         ...attempted.upstreamHeaders,
         ...routeHeaders(route),
         "x-llmrouter-model": endpoint.id,
-        "x-llmrouter-attempts": String(failed + 1),
+        "x-llmrouter-attempts": String(log.size + 1),
         ...(attempted.notes.length === 0 ? {} : { "x-llmrouter-adjusted": attempted.notes.join("; ") })
       }
       const answer: Answer = outcome._tag === "Complete"

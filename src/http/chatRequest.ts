@@ -12,9 +12,9 @@
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { InvalidRequest } from "../errors/request.js"
 import type { ChatRequest } from "../providers/Adapter.js"
-import { fieldName, MAX_JSON_DEPTH, parseJsonObject } from "./jsonBody.js"
+import { asBuffer, fieldName, MAX_JSON_DEPTH, parseJsonObject } from "./jsonBody.js"
 import { type ElementSpan, Kind, type MemberSpan, plainText, scanObject } from "./jsonScan.js"
-import { lazyObject } from "./lazyJson.js"
+import { lazyObject, stringAt } from "./lazyJson.js"
 
 const Role = Schema.Literal("system", "developer", "user", "assistant", "tool", "function")
 
@@ -53,9 +53,6 @@ const parseChatBody = (bytes: ArrayBuffer | Uint8Array | string): Either.Either<
     })
   })
 
-const asBuffer = (bytes: ArrayBuffer | Uint8Array): Buffer =>
-  Buffer.isBuffer(bytes) ? bytes : bytes instanceof ArrayBuffer ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-
 /** Below this, parsing the whole body costs less than scanning it and building a lazy one, and leaves little garbage. */
 const SCAN_FROM_BYTES = 4096
 
@@ -70,8 +67,8 @@ const scanChatRequest = (bytes: Buffer): ChatRequest | undefined => {
   const stream = last(bytes, members, "stream")
   const messages = last(bytes, members, "messages")?.elements
   if (model === undefined || model.value.kind !== Kind.String) return undefined
-  const name = stringValue(bytes, model)
-  if (name === undefined || name === "" || CONTROL.test(name)) return undefined
+  const name = stringAt(bytes, model.value.start, model.value.end)
+  if (name === "" || CONTROL.test(name)) return undefined
   if (stream !== undefined && stream.value.kind !== Kind.Literal) return undefined
   if (messages === undefined || messages.length === 0 || !messages.every((message) => plainMessage(bytes, message))) return undefined
   return { body: lazyObject(bytes, members), model: name, stream: stream !== undefined && bytes[stream.value.start] === TRUE, raw: bytes }
@@ -100,9 +97,6 @@ const sameKey = (bytes: Buffer, at: number, key: string): boolean => {
   for (let k = 0; k < key.length; k++) if (bytes[at + k] !== key.charCodeAt(k)) return false
   return true
 }
-
-const stringValue = (bytes: Buffer, member: MemberSpan): string | undefined =>
-  plainText(bytes, member.value.start, member.value.end) ?? (JSON.parse(bytes.toString("utf8", member.value.start, member.value.end)) as string)
 
 /** A message object with a known role (plain ASCII) and content absent, null, a string or an array. */
 const plainMessage = (bytes: Buffer, message: ElementSpan): boolean => {

@@ -17,12 +17,12 @@ export interface JsonBody {
   readonly raw: Uint8Array | string
 }
 
+/** The bytes as a `Buffer`, without copying them. */
+export const asBuffer = (bytes: ArrayBuffer | Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : bytes instanceof ArrayBuffer ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
 /** The bytes as text, without copying them. */
-export const bodyText = (bytes: ArrayBuffer | Uint8Array | string): string =>
-  typeof bytes === "string"
-    ? bytes
-    : (Buffer.isBuffer(bytes) ? bytes : bytes instanceof ArrayBuffer ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-      .toString("utf8")
+export const bodyText = (bytes: ArrayBuffer | Uint8Array | string): string => (typeof bytes === "string" ? bytes : asBuffer(bytes).toString("utf8"))
 
 /** A JSON object body, parsed once; malformed JSON, a non-object or too deep a nesting → `InvalidRequest`. */
 export const parseJsonObject = (bytes: ArrayBuffer | Uint8Array | string): Either.Either<JsonBody, InvalidRequest> => {

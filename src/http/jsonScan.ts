@@ -74,30 +74,25 @@ export const scanObject = (
   const scanner = new Scanner(bytes, maxDepth)
   const start = scanner.space(0)
   if (bytes[start] !== OPEN_BRACE) return undefined
+  /** Scans a member's value at `depth` and records it in `into`. */
+  const recordInto = (into: Array<MemberSpan>, depth: number): OnMember => (keyStart, keyEnd, at) => {
+    const valueEnd = scanner.value(at, depth)
+    if (valueEnd !== FAIL) into.push({ keyStart, keyEnd, value: { start: at, end: valueEnd, kind: kindAt(bytes, at) } })
+    return valueEnd
+  }
   const members: Array<TopMember> = []
+  const recordTop = recordInto(members, 1)
   const end = scanner.object(start, 1, (keyStart, keyEnd, at) => {
     const expanded = expand.size > 0 && bytes[at] === OPEN_BRACKET && expand.has(plainText(bytes, keyStart, keyEnd) ?? "")
-    if (!expanded) {
-      const valueEnd = scanner.value(at, 1)
-      if (valueEnd !== FAIL) members.push({ keyStart, keyEnd, value: { start: at, end: valueEnd, kind: kindAt(bytes, at) } })
-      return valueEnd
-    }
+    if (!expanded) return recordTop(keyStart, keyEnd, at)
     const elements: Array<ElementSpan> = []
     const valueEnd = scanner.array(at, 2, (element) => {
-      if (bytes[element] !== OPEN_BRACE) {
-        const elementEnd = scanner.value(element, 2)
-        if (elementEnd !== FAIL) elements.push({ start: element, end: elementEnd, kind: kindAt(bytes, element) })
-        return elementEnd
-      }
+      const objectElement = bytes[element] === OPEN_BRACE
       const inner: Array<MemberSpan> = []
-      const elementEnd = scanner.object(element, 3, (innerKeyStart, innerKeyEnd, innerAt) => {
-        const innerEnd = scanner.value(innerAt, 3)
-        if (innerEnd !== FAIL) {
-          inner.push({ keyStart: innerKeyStart, keyEnd: innerKeyEnd, value: { start: innerAt, end: innerEnd, kind: kindAt(bytes, innerAt) } })
-        }
-        return innerEnd
-      })
-      if (elementEnd !== FAIL) elements.push({ start: element, end: elementEnd, kind: Kind.Object, members: inner })
+      const elementEnd = objectElement ? scanner.object(element, 3, recordInto(inner, 3)) : scanner.value(element, 2)
+      if (elementEnd !== FAIL) {
+        elements.push(objectElement ? { start: element, end: elementEnd, kind: Kind.Object, members: inner } : { start: element, end: elementEnd, kind: kindAt(bytes, element) })
+      }
       return elementEnd
     })
     if (valueEnd !== FAIL) members.push({ keyStart, keyEnd, value: { start: at, end: valueEnd, kind: Kind.Array }, elements })

@@ -22,7 +22,7 @@ type Member = MemberSpan & { readonly elements?: ReadonlyArray<ElementSpan> }
 export const lazyObject = (bytes: Buffer, members: ReadonlyArray<Member>): Record<string, unknown> => {
   const object: Record<string, unknown> = {}
   for (const member of members) {
-    const key = plainText(bytes, member.keyStart, member.keyEnd) ?? (JSON.parse(bytes.toString("utf8", member.keyStart, member.keyEnd)) as string)
+    const key = stringAt(bytes, member.keyStart, member.keyEnd)
     const { start, end } = member.value
     const elements = member.elements
     if (end - start <= EAGER_BYTES) define(object, key, decode(bytes, start, end))
@@ -31,6 +31,10 @@ export const lazyObject = (bytes: Buffer, members: ReadonlyArray<Member>): Recor
   }
   return object
 }
+
+/** A scanned JSON string (quotes included in the span) as text: by hand when it is plain ASCII, else decoded. */
+export const stringAt = (bytes: Buffer, start: number, end: number): string =>
+  plainText(bytes, start, end) ?? (JSON.parse(bytes.toString("utf8", start, end)) as string)
 
 const QUOTE = 0x22
 
@@ -73,7 +77,7 @@ const sharedString = (bytes: Buffer, start: number, end: number): string => {
  * key) goes through its setter, which makes it plain.
  */
 const define = (object: Record<string, unknown>, key: string, value: unknown) => {
-  if (key === "__proto__") Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true })
+  if (key === "__proto__") definePlain(object, key, value)
   else object[key] = value
 }
 
